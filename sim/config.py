@@ -1,0 +1,300 @@
+"""Configuration: TOML files with ``extends``, ``--set`` overrides, validated once into typed objects.
+
+Every key has a default and its unit in its name (``_mM``, ``_uM``, ``_s``, ``_ms``, ``_nS``, ...), so a
+partial config is valid. Unknown keys, wrong types (a string where a number belongs), NaN/inf and
+out-of-range values are refused with one line that names the dotted key.
+
+Public entry points:
+
+- :func:`load_config` (path + overrides -> :class:`Config`), used by ``run``, ``pk``, ``validate``;
+- :func:`load_raw` / :func:`resolve` for callers (the sweep) that need the merged raw table first;
+- :meth:`Config.to_toml` and :meth:`Config.config_hash` for provenance and run ids.
+
+The parameters split into *structural* ones (sizes, connectivity, dt, protocol timing: they change
+the compiled network, see :func:`sim.model.network.structure_of`) and *runtime* ones (everything a
+dose or a bath change touches: set on the compiled binary's command line, never recompiled).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ConfigError, InputError
+
+# --------------------------------------------------------------------------- value types
+# allow_inf_nan=False turns TOML's nan/inf into a clear error instead of a silent NaN run.
+Real = Annotated[float, Field(allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Concentration_uM = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+
+
+class Section(BaseModel):
+    """A config table: strict types (no "5" for 5), unknown keys refused, immutable once made."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, validate_default=True)
+
+
+# --------------------------------------------------------------------------- sections
+class ExperimentConfig(Section):
+    protocol: Literal["epileptiform", "ltp"] = "epileptiform"
+    description: str = ""
+
+
+class DrugConfig(Section):
+    """Milacemide in vivo. See ``sim.pharmacology`` for the model these keys drive."""
+
+    species: Literal["rat", "mouse", "human"] = "rat"
+    # One of the two; with neither, dose_mg_per_kg = 0 (no drug). Rodent studies dose per kg,
+    # human trials in mg (400-1600 mg single oral; 1200 mg/day in the Alzheimer trial).
+    dose_mg_per_kg: Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)] | None = None
+    dose_mg: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
+    # Body weight used to convert between the two; None = species default (sim.pharmacology).
+    body_weight_kg: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] | None = None
+    route: Literal["ip", "oral", "iv"] = "ip"
+    # Regimen: doses_per_day evenly spaced doses for `days` days (1, 1 = a single dose).
+    doses_per_day: Annotated[int, Field(ge=1, le=24)] = 1
+    days: Annotated[int, Field(ge=1, le=365)] = 1
+    # When the network is observed, in hours after the LAST dose of the regimen.
+    time_after_dose_h: Annotated[float, Field(ge=0, le=240, allow_inf_nan=False)] = 3.0
+    region: Literal["hippocampus", "cortex", "cerebellum"] = "hippocampus"
+    mao_b_inhibitor: Literal["none", "deprenyl"] = "none"
+    mao_a_inhibitor: Literal["none", "clorgyline"] = "none"
+    # Mechanism-based (suicide) inactivation of MAO-B by milacemide (Silverman et al. 1993).
+    mao_b_inactivation: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_dose(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            given = [k for k in ("dose_mg_per_kg", "dose_mg") if data.get(k) is not None]
+            if len(given) == 2:
+                raise ValueError(
+                    "drug.dose_mg_per_kg and drug.dose_mg: give one of the two, not both"
+                )
+            if not given:
+                data = {**data, "dose_mg_per_kg": 0.0}
+        return data
+
+
+class BathConfig(Section):
+    """Extracellular conditions (slice-like manipulations), added on top of the drug's effect."""
+
+    # 0 mM is the "Mg-free" bath; 10 mM is far above any experimental ACSF (1-2 mM).
+    mg_mM: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
+    glycine_uM: Concentration_uM = 0.0
+    apv_uM: Concentration_uM = 0.0
+    bicuculline_uM: Concentration_uM = 0.0
+    # 7-chlorokynurenate: competitive antagonist at the NMDA glycine site.
+    chlorokynurenate_uM: Concentration_uM = 0.0
+
+
+class MechanismsConfig(Section):
+    """Which actions of glycine are on, to test why a co-agonist might be anticonvulsant."""
+
+    # Drug-raised glycine raises NMDA glycine-site occupancy (off: occupancy stays at baseline).
+    nmda_coagonism: bool = True
+    # Tonic strychnine-sensitive GlyR chloride conductance driven by glycine (EC50 ~100 uM).
+    tonic_glyr: bool = True
+    # NMDA receptors on interneurons as well as on pyramidal cells.
+    nmda_on_interneurons: bool = True
+
+
+class NetworkConfig(Section):
+    """The E/I network. Sizes and connectivity are structural (recompile); conductances are not."""
+
+    n_exc: Annotated[int, Field(ge=4, le=1_000_000)] = 3200
+    n_inh: Annotated[int, Field(ge=1, le=1_000_000)] = 800
+    connection_probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.05
+    synaptic_delay_ms: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)] = 1.5
+
+
+class ProtocolConfig(Section):
+    duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
+    induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
+
+
+class AnalysisConfig(Section):
+    """Network-burst detection on the population rate (see sim.analysis.bursts)."""
+
+    # Population rates are stored and analysed in bins of this width.
+    rate_bin_ms: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0
+
+
+class SimulationConfig(Section):
+    seed: Annotated[int, Field(ge=0, lt=2**31)] = 1
+    dt_ms: Annotated[float, Field(ge=0.005, le=0.5, allow_inf_nan=False)] = 0.1
+
+
+class Config(Section):
+    """A fully resolved milasim config."""
+
+    experiment: ExperimentConfig = ExperimentConfig()
+    drug: DrugConfig = DrugConfig()
+    bath: BathConfig = BathConfig()
+    mechanisms: MechanismsConfig = MechanismsConfig()
+    network: NetworkConfig = NetworkConfig()
+    protocol: ProtocolConfig = ProtocolConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
+    simulation: SimulationConfig = SimulationConfig()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict; keys whose value is None are left out (TOML has no null)."""
+        return self.model_dump(mode="python", exclude_none=True)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def config_hash(self) -> str:
+        """Stable 16-hex-digit hash of the resolved config (key order and float repr independent)."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def replace(self, overrides: Mapping[str, Any]) -> Config:
+        """A new validated config with dotted-key overrides applied (``{"bath.mg_mM": 0}``)."""
+        raw = self.to_dict()
+        for key, value in overrides.items():
+            set_dotted(raw, key, value)
+        return resolve(raw)
+
+
+# --------------------------------------------------------------------------- loading
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse one TOML file; every failure is an InputError naming the path."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (expected TOML)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+
+
+def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, recursing into tables; lists and scalars are replaced whole."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file's table with its ``extends`` chain merged in (child keys win)."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _chain:
+        loop = " -> ".join(p.name for p in (*_chain, resolved))
+        raise InputError(f"{path}: extends loop ({loop})")
+    raw = read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ConfigError(f"extends must be a path string, got {parent!r}")
+    parent_path = Path(parent)
+    if not parent_path.is_absolute():
+        parent_path = path.parent / parent_path
+    if not parent_path.exists():
+        raise InputError(f"{path}: extends {parent!r}, but {parent_path} does not exist")
+    return deep_merge(load_raw(parent_path, (*_chain, resolved)), raw)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"bath.mg_mM=0"`` -> ``("bath.mg_mM", 0)``. Values are TOML values; a bare word is a string."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise InputError(f"--set {text!r}: expected KEY=VALUE, e.g. --set bath.mg_mM=0")
+    if not value:
+        raise InputError(f"--set {text!r}: no value after '=' for {key}")
+    try:
+        return key, tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        if value.replace("_", "").replace("-", "").isalnum() and not value[0].isdigit():
+            return key, value  # a bare word such as rat or deprenyl
+        raise InputError(f"--set {key}: cannot parse {value!r} as a TOML value") from None
+
+
+def set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``raw["a"]["b"] = value`` for ``key == "a.b"``, creating tables as needed."""
+    parts = key.split(".")
+    node = raw
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{'.'.join(parts[: i + 1])} is a value, not a table; cannot set {key}")
+        node = child
+    node[parts[-1]] = value
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One pydantic error -> ``"<dotted key> <what was expected>, got <value>"``."""
+    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    # pydantic adds a union member tag to the location ("float" in "drug.dose_mg.float")
+    for tag in (".float", ".int", ".bool", ".str"):
+        if loc.endswith(tag):
+            loc = loc[: -len(tag)]
+    kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
+    ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()}
+    shown = f"{got!r}" if isinstance(got, str) else f"{got}"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key (see the README's config reference)"
+    if kind == "value_error":  # our own validators already name their keys
+        return str(ctx.get("error", error["msg"]))
+    expected = {
+        "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
+        "greater_than": lambda: f"must be > {ctx.get('gt')}",
+        "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
+        "less_than": lambda: f"must be < {ctx.get('lt')}",
+        "finite_number": lambda: "must be a finite number",
+        "literal_error": lambda: f"must be one of {ctx.get('expected')}",
+        "float_type": lambda: "must be a number",
+        "int_type": lambda: "must be an integer",
+        "bool_type": lambda: "must be true or false",
+        "string_type": lambda: "must be a string",
+        "model_type": lambda: "must be a table",
+        "model_attributes_type": lambda: "must be a table",
+        "dict_type": lambda: "must be a table",
+    }.get(kind, lambda: error["msg"].lower())()
+    return f"{loc} {expected}, got {shown}"
+
+
+def resolve(raw: Mapping[str, Any], overrides: Iterable[tuple[str, Any]] = ()) -> Config:
+    """Validate a raw table (plus overrides) into a Config; the first problem is a ConfigError."""
+    raw = copy.deepcopy(dict(raw))
+    if "sweep" in raw:
+        raise ConfigError("sweep: this is an experiment file; run it with `milasim sweep`")
+    for key, value in overrides:
+        set_dotted(raw, key, value)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
+    """Load a config file, apply ``--set`` strings, validate. Raises InputError/ConfigError."""
+    parsed = [parse_override(o) for o in overrides]
+    return resolve(load_raw(path), parsed)
