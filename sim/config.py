@@ -120,7 +120,21 @@ class NetworkConfig(Section):
 
 
 class ProtocolConfig(Section):
+    """Protocol timing. Epileptiform keys first, then the LTP/LTD keys (sim.protocols.ltp)."""
+
+    # --- epileptiform (sim.protocols.epileptiform)
     duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
+    # Mg2+ wash-out: bath Mg ramps linearly from mg_washout_from_mM to bath.mg_mM, starting at
+    # mg_washout_start_s and lasting mg_washout_duration_s. None = bath.mg_mM throughout.
+    mg_washout_from_mM: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    mg_washout_start_s: NonNeg = 2.0
+    mg_washout_duration_s: NonNeg = 5.0
+    # Glycine wash-in: bath glycine steps from bath.glycine_uM to glycine_washin_uM at
+    # glycine_washin_start_s. None = no step.
+    glycine_washin_uM: Concentration_uM | None = None
+    glycine_washin_start_s: NonNeg = 10.0
+
+    # --- LTP / LTD
     induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
 
 
