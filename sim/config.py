@@ -139,10 +139,47 @@ class ProtocolConfig(Section):
 
 
 class AnalysisConfig(Section):
-    """Network-burst detection on the population rate (see sim.analysis.bursts)."""
+    """Network-burst detection on the population rate (see sim.analysis.bursts for the algorithm).
+
+    A network burst is a stretch where the Gaussian-smoothed population rate (all network
+    populations pooled) exceeds max(burst_threshold_factor x baseline, baseline +
+    burst_min_excess_hz), the baseline being a low percentile of the smoothed rate (robust to the
+    bursts themselves). Stretches separated by <= burst_merge_gap_ms are merged, then stretches
+    shorter than burst_min_duration_ms are dropped.
+    """
 
     # Population rates are stored and analysed in bins of this width.
     rate_bin_ms: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0
+    # Gaussian smoothing of the population rate (kernel SD); 0 = none. Assumed: below a burst's
+    # rise time (tens of ms), above the 1 ms bin noise.
+    burst_smooth_ms: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0
+    # Baseline = this percentile of the smoothed rate. Assumed: a low percentile stays at the
+    # interburst level while bursts fill < (100 - p) % of the record (a median would not in 0 Mg).
+    burst_baseline_percentile: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 10.0
+    # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
+    # threshold detection as in Bakkum et al. 2014 (LITERATURE.md section 4).
+    burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
+    # Absolute floor above baseline (spikes per neuron per second), so that a silent baseline does
+    # not make every stray spike a burst. Assumed.
+    burst_min_excess_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 5.0
+    # Events (after merging) shorter than this are dropped. Assumed: fluctuations are shorter,
+    # interictal discharges last ~100 ms and more.
+    burst_min_duration_ms: Annotated[float, Field(ge=0, le=60_000, allow_inf_nan=False)] = 20.0
+    # Events separated by gaps <= this are one event (after-discharges of one discharge). Assumed.
+    burst_merge_gap_ms: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 100.0
+    # Events lasting >= this are ictal-like (seizure-like), shorter ones interictal-like.
+    # Source: low-Mg discharges in human neocortical slices last 2.5-80 s (LITERATURE.md sec. 4).
+    ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 2.5
+    # Runaway (saturated, not bursting): the smoothed population rate stays >= runaway_rate_hz
+    # from some onset to the end of the record for >= runaway_min_fraction of it, or the mean rate
+    # over the record is >= runaway_rate_hz. Assumed: with 2-5 ms refractory periods the ceiling
+    # is 200-500 Hz, and sustained rates of 100 Hz are far above any ictal firing.
+    runaway_rate_hz: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 100.0
+    runaway_min_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.25
+    # Golomb et al. 2006 synchrony chi, from per-neuron spike counts in bins of this width, on a
+    # random subsample of at most synchrony_max_neurons active neurons (for speed). Assumed.
+    synchrony_bin_ms: Annotated[float, Field(ge=0.1, le=1000, allow_inf_nan=False)] = 10.0
+    synchrony_max_neurons: Annotated[int, Field(ge=2, le=100_000)] = 200
 
 
 class SimulationConfig(Section):

@@ -1,0 +1,449 @@
+"""Network bursts and seizure-like metrics from spike times: pure numpy/scipy, no Brian2.
+
+Pipeline (parameters are the ``[analysis]`` keys of :class:`sim.config.AnalysisConfig`)::
+
+    spikes of the network populations (exc + inh pooled)
+      -> population rate r(t): spikes per neuron per second in bins of ``rate_bin_ms``
+      -> smoothed rate s(t): Gaussian kernel, SD ``burst_smooth_ms`` (0 = no smoothing)
+      -> baseline b = the ``burst_baseline_percentile``-th percentile of s
+      -> threshold  = max(burst_threshold_factor * b, b + burst_min_excess_hz)
+      -> stretches where s > threshold
+      -> stretches separated by gaps <= ``burst_merge_gap_ms`` merged into one event
+      -> events shorter than ``burst_min_duration_ms`` dropped (after merging)
+
+Conventions
+- An event spans bins ``[start_bin, stop_bin)``; its duration is ``(stop_bin - start_bin) * bin``,
+  so synthetic rectangular bursts aligned to bins come back with their exact duration.
+- Smoothing widens events: with a threshold low on a burst's flank, each edge moves outwards by
+  up to ~2 x ``burst_smooth_ms`` (at a threshold half-way up the flank, not at all).
+- Edge events: an event that touches the start or the end of the record is *counted* (in
+  ``n_bursts``, ``burst_rate_hz``, ``fraction_time_in_bursts``, the ictal/interictal split) but its
+  true duration is unknown, so it is left out of ``mean_burst_duration_s``; it is flagged in
+  :attr:`Bursts.touches_start` / :attr:`Bursts.touches_end` and counted in ``n_bursts_truncated``.
+  An event that touches the start has no known onset, so no interburst interval starts from it.
+  Its observed duration is a lower bound: an edge event is ictal-like if its *observed* part already
+  lasts ``ictal_min_duration_s``, interictal-like otherwise.
+- Interburst interval = onset-to-onset time of consecutive events (the "recurring at 4-160 s"
+  measure of LITERATURE.md section 4).
+- Ictal-like: duration >= ``ictal_min_duration_s``; interictal-like: shorter. The two add up to
+  ``n_bursts``.
+- Runaway (saturated activity, not bursting): the smoothed rate stays >= ``runaway_rate_hz`` from
+  some onset to the end of the record (dips <= ``burst_merge_gap_ms`` ignored) for at least
+  ``runaway_min_fraction`` of the record, OR the mean rate over the record is >=
+  ``runaway_rate_hz``.
+  A runaway run has NO bursts: :func:`detect_bursts` returns no events, and :func:`burst_metrics`
+  reports ``n_bursts = n_ictal_like = n_interictal_like = n_bursts_truncated = 0`` and NaN for
+  every per-burst quantity (``burst_rate_hz``, durations, intervals, ``fraction_time_in_bursts``,
+  ``spikes_per_burst``, ``peak_rate_hz``, ``fraction_recruited``), with ``runaway = True`` and
+  ``runaway_onset_s``. Rates and synchrony are still reported.
+- A run without spikes: no bursts, rates 0, synchrony NaN.
+- Synchrony: Golomb's chi (Golomb 2007 Scholarpedia; used for bursting networks in Golomb et al.
+  2006), chi^2 = Var_t[mean_i x_i(t)] / mean_i Var_t[x_i(t)], with x_i the spike count of neuron i
+  in bins of ``synchrony_bin_ms``, over a random subsample of at most ``synchrony_max_neurons``
+  neurons that fired at least once (silent neurons carry no timing). chi = 1 for identical trains,
+  ~ 1/sqrt(N) for N independent ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from scipy.ndimage import gaussian_filter1d
+
+from sim.config import AnalysisConfig
+
+#: Populations pooled by default: the recurrent network (``input`` generators are not part of it).
+NETWORK_POPULATIONS = ("exc", "inh")
+
+_EPS = 1e-9  # tolerance, in bins, for times that fall on a bin edge up to rounding
+
+
+# --------------------------------------------------------------------------- parameters
+def analysis_params(analysis: Any = None, **overrides: Any) -> AnalysisConfig:
+    """The analysis parameters: ``analysis`` (an AnalysisConfig, or a Config whose ``.analysis`` is
+    used, or None for the defaults) with keyword ``overrides`` (AnalysisConfig keys), validated."""
+    if analysis is None:
+        base = AnalysisConfig()
+    elif isinstance(analysis, AnalysisConfig):
+        base = analysis
+    elif isinstance(getattr(analysis, "analysis", None), AnalysisConfig):
+        base = analysis.analysis
+    else:
+        raise TypeError(f"expected an AnalysisConfig or a Config, got {type(analysis).__name__}")
+    if not overrides:
+        return base
+    try:
+        return AnalysisConfig.model_validate({**base.model_dump(), **overrides})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+        )
+        raise ValueError(f"analysis parameters: {problems}") from None
+
+
+def _n_bins(span_s: float, bin_s: float) -> int:
+    return max(1, int(np.ceil(span_s / bin_s - _EPS)))
+
+
+def _bin_index(times_s: np.ndarray, t_start_s: float, bin_s: float, n_bins: int) -> np.ndarray:
+    idx = np.floor((times_s - t_start_s) / bin_s + _EPS).astype(np.int64)
+    return np.minimum(idx, n_bins - 1)  # a spike at exactly t_stop goes into the last bin
+
+
+def _in_window(times_s: np.ndarray, t_start_s: float, t_stop_s: float) -> np.ndarray:
+    return (times_s >= t_start_s) & (times_s <= t_stop_s)
+
+
+def _check_window(t_start_s: float, t_stop_s: float, bin_s: float) -> None:
+    if not t_stop_s > t_start_s:
+        raise ValueError(f"t_stop_s ({t_stop_s}) must be > t_start_s ({t_start_s})")
+    if not bin_s > 0:
+        raise ValueError(f"bin_s must be > 0, got {bin_s}")
+
+
+# --------------------------------------------------------------------------- rates
+def population_rate(
+    times_s: np.ndarray, n_neurons: int, t_stop_s: float, bin_s: float, t_start_s: float = 0.0
+) -> np.ndarray:
+    """Spikes per neuron per second in consecutive bins of ``bin_s`` from ``t_start_s``.
+
+    Bin k covers ``[t_start + k bin, t_start + (k+1) bin)``; spikes outside
+    ``[t_start_s, t_stop_s]`` are ignored, one at exactly ``t_stop_s`` counts in the last bin. If
+    the window is not a whole number of bins the last bin is partial (still divided by ``bin_s``).
+    """
+    _check_window(t_start_s, t_stop_s, bin_s)
+    if n_neurons <= 0:
+        raise ValueError(f"n_neurons must be > 0, got {n_neurons}")
+    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
+    t = np.asarray(times_s, dtype=np.float64).ravel()
+    t = t[_in_window(t, t_start_s, t_stop_s)]
+    counts = np.bincount(_bin_index(t, t_start_s, bin_s, n_bins), minlength=n_bins)
+    return counts / (n_neurons * bin_s)
+
+
+def smooth_rate(rate_hz: np.ndarray, bin_s: float, sigma_ms: float) -> np.ndarray:
+    """Gaussian-smoothed rate (kernel SD ``sigma_ms``; edges extended with the edge value)."""
+    rate = np.asarray(rate_hz, dtype=np.float64)
+    sigma_bins = sigma_ms * 1e-3 / bin_s
+    if sigma_bins <= 0 or rate.size == 0:
+        return rate.copy()
+    return gaussian_filter1d(rate, sigma_bins, mode="nearest")
+
+
+def select_populations(
+    spikes: Mapping[str, Any], populations: Sequence[str] | None = None
+) -> list[str]:
+    """The populations to pool: ``populations`` if given (all must exist), else those of
+    :data:`NETWORK_POPULATIONS` present, else every population given."""
+    if populations is not None:
+        missing = [p for p in populations if p not in spikes]
+        if missing:
+            raise KeyError(f"no spikes for population(s) {missing}; have {sorted(spikes)}")
+        return list(populations)
+    chosen = [p for p in NETWORK_POPULATIONS if p in spikes]
+    return chosen or list(spikes)
+
+
+# --------------------------------------------------------------------------- detection
+def _segments(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop (exclusive) bins of the runs of True in ``mask``."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _merge(
+    starts: np.ndarray, stops: np.ndarray, max_gap_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge consecutive segments whose gap (in bins) is <= ``max_gap_bins``."""
+    if starts.size < 2:
+        return starts, stops
+    separate = (starts[1:] - stops[:-1]) > max_gap_bins
+    return (np.concatenate((starts[:1], starts[1:][separate])),
+            np.concatenate((stops[:-1][separate], stops[-1:])))
+
+
+@dataclass(frozen=True)
+class Bursts:
+    """Detected network bursts on one population-rate trace (times in s, rates in Hz)."""
+
+    t_start_s: float
+    bin_s: float
+    smoothed_hz: np.ndarray  # the trace the detection ran on
+    baseline_hz: float
+    threshold_hz: float
+    start_bin: np.ndarray  # int, first bin of each event
+    stop_bin: np.ndarray  # int, one past the last bin
+    ictal_min_duration_s: float
+    runaway: bool
+    runaway_onset_s: float  # NaN unless runaway
+
+    @property
+    def n(self) -> int:
+        return int(self.start_bin.size)
+
+    @property
+    def n_bins(self) -> int:
+        return int(self.smoothed_hz.size)
+
+    @property
+    def start_s(self) -> np.ndarray:
+        return self.t_start_s + self.start_bin * self.bin_s
+
+    @property
+    def stop_s(self) -> np.ndarray:
+        return self.t_start_s + self.stop_bin * self.bin_s
+
+    @property
+    def duration_s(self) -> np.ndarray:
+        """Observed durations (a lower bound for events touching an edge of the record)."""
+        return (self.stop_bin - self.start_bin) * self.bin_s
+
+    @property
+    def touches_start(self) -> np.ndarray:
+        return self.start_bin == 0
+
+    @property
+    def touches_end(self) -> np.ndarray:
+        return self.stop_bin == self.n_bins
+
+    @property
+    def complete(self) -> np.ndarray:
+        """Events whose onset and end both lie inside the record."""
+        return ~(self.touches_start | self.touches_end)
+
+    @property
+    def peak_hz(self) -> np.ndarray:
+        return np.array(
+            [self.smoothed_hz[a:b].max() for a, b in zip(self.start_bin, self.stop_bin)],
+            dtype=np.float64,
+        )
+
+    @property
+    def ictal_like(self) -> np.ndarray:
+        return self.duration_s >= self.ictal_min_duration_s - _EPS * self.bin_s
+
+    @property
+    def interburst_interval_s(self) -> np.ndarray:
+        """Onset-to-onset intervals of consecutive events, none from an event without onset."""
+        starts = self.start_s
+        known = ~self.touches_start[:-1]
+        return np.diff(starts)[known] if starts.size > 1 else np.empty(0)
+
+
+def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: float,
+             p: AnalysisConfig) -> tuple[bool, float]:
+    n = smoothed.size
+    starts, stops = _segments(smoothed >= p.runaway_rate_hz)
+    starts, stops = _merge(starts, stops, int(np.floor(p.burst_merge_gap_ms * 1e-3 / bin_s + _EPS)))
+    min_bins = int(np.ceil(p.runaway_min_fraction * n - _EPS))
+    pinned = bool(starts.size and stops[-1] == n and stops[-1] - starts[-1] >= min_bins)
+    if pinned:
+        return True, t_start_s + starts[-1] * bin_s
+    if raw.size and float(np.mean(raw)) >= p.runaway_rate_hz:
+        return True, t_start_s + (starts[0] * bin_s if starts.size else 0.0)
+    return False, float("nan")
+
+
+def detect_bursts(
+    rate_hz: np.ndarray, bin_s: float, analysis: Any = None, *, t_start_s: float = 0.0,
+    **overrides: Any,
+) -> Bursts:
+    """Network bursts in a population-rate trace (Hz, bins of ``bin_s`` seconds from ``t_start_s``).
+
+    ``analysis`` is an AnalysisConfig (or a Config, or None for defaults); keyword ``overrides``
+    replace its keys, e.g. ``detect_bursts(r, 0.001, burst_merge_gap_ms=0)``. The bin width used
+    is ``bin_s`` (the trace's own), not ``rate_bin_ms``. A runaway trace yields no events.
+    """
+    p = analysis_params(analysis, **overrides)
+    if not bin_s > 0:
+        raise ValueError(f"bin_s must be > 0, got {bin_s}")
+    raw = np.asarray(rate_hz, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(raw)):
+        raise ValueError("rate_hz contains NaN or inf")
+    smoothed = smooth_rate(raw, bin_s, p.burst_smooth_ms)
+    baseline = float(np.percentile(smoothed, p.burst_baseline_percentile)) if raw.size else 0.0
+    threshold = max(p.burst_threshold_factor * baseline, baseline + p.burst_min_excess_hz)
+    runaway, onset = _runaway(smoothed, raw, bin_s, t_start_s, p)
+    if runaway or raw.size == 0:
+        starts = stops = np.empty(0, dtype=np.int64)
+    else:
+        starts, stops = _segments(smoothed > threshold)
+        starts, stops = _merge(starts, stops,
+                               int(np.floor(p.burst_merge_gap_ms * 1e-3 / bin_s + _EPS)))
+        keep = (stops - starts) >= int(np.ceil(p.burst_min_duration_ms * 1e-3 / bin_s - _EPS))
+        starts, stops = starts[keep], stops[keep]
+    return Bursts(
+        t_start_s=float(t_start_s), bin_s=float(bin_s), smoothed_hz=smoothed,
+        baseline_hz=baseline, threshold_hz=float(threshold),
+        start_bin=starts.astype(np.int64), stop_bin=stops.astype(np.int64),
+        ictal_min_duration_s=p.ictal_min_duration_s, runaway=runaway, runaway_onset_s=float(onset),
+    )
+
+
+# --------------------------------------------------------------------------- synchrony
+def golomb_chi(
+    times_s: np.ndarray, node_ids: np.ndarray, t_stop_s: float, bin_s: float, *,
+    max_neurons: int = 200, seed: int = 0, t_start_s: float = 0.0,
+) -> float:
+    """Golomb's synchrony measure chi in [0, 1] from per-neuron spike counts in bins of ``bin_s``.
+
+    Uses a random subsample (seeded) of at most ``max_neurons`` of the neurons that fired in the
+    window. NaN with fewer than two active neurons or when no neuron's count varies.
+    """
+    _check_window(t_start_s, t_stop_s, bin_s)
+    t = np.asarray(times_s, dtype=np.float64).ravel()
+    ids = np.asarray(node_ids).ravel()
+    if t.shape != ids.shape:
+        raise ValueError("times_s and node_ids must have the same length")
+    inside = _in_window(t, t_start_s, t_stop_s)
+    t, ids = t[inside], ids[inside]
+    active = np.unique(ids)
+    if active.size < 2:
+        return float("nan")
+    if active.size > max_neurons:
+        active = np.sort(np.random.default_rng(seed).choice(active, max_neurons, replace=False))
+    chosen = np.isin(ids, active)
+    t, ids = t[chosen], ids[chosen]
+    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
+    b = _bin_index(t, t_start_s, bin_s, n_bins)
+    neuron = np.searchsorted(active, ids)
+    n = active.size
+    # per-neuron moments from the sparse (neuron, bin) counts: memory O(spikes + bins)
+    keys, counts = np.unique(neuron * n_bins + b, return_counts=True)
+    owner = keys // n_bins
+    mean_i = np.bincount(owner, weights=counts, minlength=n) / n_bins
+    mean_sq_i = np.bincount(owner, weights=counts.astype(np.float64) ** 2, minlength=n) / n_bins
+    var_i = np.maximum(mean_sq_i - mean_i**2, 0.0)
+    pop = np.bincount(b, minlength=n_bins) / n
+    var_pop = max(float(np.mean(pop**2) - np.mean(pop) ** 2), 0.0)
+    denom = float(np.mean(var_i))
+    if denom <= 0:
+        return float("nan")
+    return float(min(np.sqrt(var_pop / denom), 1.0 + 1e-12))
+
+
+# --------------------------------------------------------------------------- per-run metrics
+def pooled_spikes(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    populations: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(times, global neuron ids, total neurons) of ``populations`` pooled; ids are offset so that
+    each population's neurons get their own range."""
+    times, ids, offset = [], [], 0
+    for pop in populations:
+        t, i = spikes[pop]
+        times.append(np.asarray(t, dtype=np.float64).ravel())
+        ids.append(np.asarray(i, dtype=np.int64).ravel() + offset)
+        offset += int(n_nodes[pop])
+    if not times:
+        return np.empty(0), np.empty(0, dtype=np.int64), 0
+    return np.concatenate(times), np.concatenate(ids), offset
+
+
+def network_bursts(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    t_stop_s: float, analysis: Any = None, *, populations: Sequence[str] | None = None,
+    t_start_s: float = 0.0, **overrides: Any,
+) -> Bursts:
+    """Bursts of the pooled population rate of ``populations`` (default: exc and inh)."""
+    p = analysis_params(analysis, **overrides)
+    pops = select_populations(spikes, populations)
+    times, _, n_total = pooled_spikes(spikes, n_nodes, pops)
+    if n_total <= 0:
+        raise ValueError(f"populations {pops} have no neurons")
+    bin_s = p.rate_bin_ms * 1e-3
+    rate = population_rate(times, n_total, t_stop_s, bin_s, t_start_s)
+    return detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if np.size(values) else float("nan")
+
+
+def burst_metrics(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    t_stop_s: float, analysis: Any = None, *, populations: Sequence[str] | None = None,
+    t_start_s: float = 0.0, seed: int = 0, **overrides: Any,
+) -> dict[str, float | int | bool]:
+    """Seizure-like metrics of one run, as plain Python floats/ints/bools.
+
+    ``spikes`` maps population -> (times_s, node_ids) and ``n_nodes`` population -> size (the
+    shapes of :class:`sim.store.RunData`). The populations in ``populations`` (default exc and
+    inh) are pooled for detection, spike counts and recruitment. ``seed`` fixes the neuron
+    subsample of the synchrony measure. Keys (see the module docstring for conventions):
+
+    ``n_bursts``, ``n_bursts_truncated`` (touching an edge), ``n_ictal_like``,
+    ``n_interictal_like``, ``burst_rate_hz`` (events per second of record),
+    ``mean_burst_duration_s`` (complete events), ``mean_interburst_interval_s`` (onset to onset),
+    ``fraction_time_in_bursts``, ``spikes_per_burst`` (mean spikes of all pooled populations per
+    event), ``peak_rate_hz`` (mean over events of the smoothed rate's peak),
+    ``fraction_recruited`` (mean over events of the fraction of pooled neurons firing >= 1 spike
+    in it), ``synchrony_chi``, ``runaway``, ``runaway_onset_s``, ``mean_rate_hz`` (pooled),
+    ``rate_<pop>_hz`` for each pooled population, ``baseline_rate_hz``, ``threshold_rate_hz``.
+    """
+    p = analysis_params(analysis, **overrides)
+    pops = select_populations(spikes, populations)
+    times, ids, n_total = pooled_spikes(spikes, n_nodes, pops)
+    if n_total <= 0:
+        raise ValueError(f"populations {pops} have no neurons")
+    bin_s = p.rate_bin_ms * 1e-3
+    span = t_stop_s - t_start_s
+    rate = population_rate(times, n_total, t_stop_s, bin_s, t_start_s)
+    bursts = detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
+
+    inside = _in_window(times, t_start_s, t_stop_s)
+    times, ids = times[inside], ids[inside]
+    order = np.argsort(times, kind="stable")
+    times, ids = times[order], ids[order]
+    spike_bin = _bin_index(times, t_start_s, bin_s, bursts.n_bins)
+
+    spikes_per, recruited = [], []
+    for a, b in zip(bursts.start_bin, bursts.stop_bin):
+        lo, hi = np.searchsorted(spike_bin, [a, b])  # spike_bin is sorted with times
+        spikes_per.append(hi - lo)
+        recruited.append(np.unique(ids[lo:hi]).size / n_total)
+
+    nan = float("nan")
+    out: dict[str, float | int | bool] = {}
+    if bursts.runaway:
+        out.update(
+            n_bursts=0, n_bursts_truncated=0, n_ictal_like=0, n_interictal_like=0,
+            burst_rate_hz=nan, mean_burst_duration_s=nan, mean_interburst_interval_s=nan,
+            fraction_time_in_bursts=nan, spikes_per_burst=nan, peak_rate_hz=nan,
+            fraction_recruited=nan,
+        )
+    else:
+        n_ictal = int(np.count_nonzero(bursts.ictal_like))
+        out.update(
+            n_bursts=bursts.n,
+            n_bursts_truncated=int(np.count_nonzero(~bursts.complete)),
+            n_ictal_like=n_ictal,
+            n_interictal_like=bursts.n - n_ictal,
+            burst_rate_hz=bursts.n / span,
+            mean_burst_duration_s=_mean(bursts.duration_s[bursts.complete]),
+            mean_interburst_interval_s=_mean(bursts.interburst_interval_s),
+            fraction_time_in_bursts=float(np.sum(bursts.stop_bin - bursts.start_bin))
+            / bursts.n_bins,
+            spikes_per_burst=_mean(np.asarray(spikes_per, dtype=np.float64)),
+            peak_rate_hz=_mean(bursts.peak_hz),
+            fraction_recruited=_mean(np.asarray(recruited, dtype=np.float64)),
+        )
+    out["synchrony_chi"] = golomb_chi(
+        times, ids, t_stop_s, p.synchrony_bin_ms * 1e-3, max_neurons=p.synchrony_max_neurons,
+        seed=seed, t_start_s=t_start_s,
+    )
+    out["runaway"] = bool(bursts.runaway)
+    out["runaway_onset_s"] = float(bursts.runaway_onset_s)
+    out["mean_rate_hz"] = float(times.size / (n_total * span))
+    for pop in pops:
+        t = np.asarray(spikes[pop][0], dtype=np.float64)
+        out[f"rate_{pop}_hz"] = float(np.count_nonzero(_in_window(t, t_start_s, t_stop_s))
+                                      / (int(n_nodes[pop]) * span))
+    out["baseline_rate_hz"] = float(bursts.baseline_hz)
+    out["threshold_rate_hz"] = float(bursts.threshold_hz)
+    return {k: (v if isinstance(v, bool) else int(v) if isinstance(v, (int, np.integer))
+                else float(v)) for k, v in out.items()}

@@ -1,0 +1,116 @@
+"""Run figures from synthetic RunData: PNGs written, title content, raster subsample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.bursts import burst_metrics
+from sim.config import Config, resolve
+from sim.plots import plot_burst_metrics, plot_run, plot_run_figures, raster_subsample, run_title
+from sim.store import RunData, read_run, write_run
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def synthetic_run(n_exc=400, n_inh=100, duration=4.0, bursts=((1.0, 1.3), (2.5, 2.7)),
+                  runaway_from=None, conditions=None, seed=0) -> RunData:
+    """Poisson background at 2 Hz, bursts where every neuron fires at 80 Hz, optional saturation
+    at 250 Hz from ``runaway_from`` to the end."""
+    rng = np.random.default_rng(seed)
+    cfg = resolve({"network": {"n_exc": n_exc, "n_inh": n_inh},
+                   "protocol": {"duration_s": duration}})
+    spikes, rates = {}, {}
+    dt = cfg.analysis.rate_bin_ms * 1e-3
+    for pop, n in (("exc", n_exc), ("inh", n_inh)):
+        k = rng.poisson(2.0 * n * duration)
+        t, i = [rng.uniform(0, duration, k)], [rng.integers(0, n, k)]
+        windows = [(a, b, 80.0) for a, b in bursts]
+        if runaway_from is not None:
+            windows.append((runaway_from, duration, 250.0))
+        for a, b, hz in windows:
+            k = rng.poisson(hz * n * (b - a))
+            t.append(rng.uniform(a, b, k))
+            i.append(rng.integers(0, n, k))
+        times, ids = np.concatenate(t), np.concatenate(i)
+        order = np.argsort(times)
+        spikes[pop] = (times[order], ids[order])
+        rates[pop] = np.bincount(np.minimum((times / dt).astype(int), int(duration / dt) - 1),
+                                 minlength=int(round(duration / dt))) / (n * dt)
+    run = RunData(
+        config_toml=cfg.to_toml(), attrs={"seed": 1, "config_hash": cfg.config_hash()},
+        spikes=spikes, n_nodes={"exc": n_exc, "inh": n_inh}, rates=rates, rate_dt_s=dt,
+        duration_s=duration,
+        conditions=conditions if conditions is not None else {
+            "glycine_uM": 3.21, "glycine_site_occupancy": 0.6234, "mg_mM": 0.0,
+            "dose_mg_per_kg": 100.0},
+    )
+    run.analysis = burst_metrics(run.spikes, run.n_nodes, duration, cfg.analysis)
+    return run
+
+
+def assert_png(path, min_bytes=10_000):
+    assert path.exists()
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    assert len(data) > min_bytes
+
+
+def test_title_has_conditions():
+    title = run_title(synthetic_run(duration=2.0, bursts=()))
+    assert title == ("glycine 3.21 µM · glycine-site occupancy 0.62 · Mg²⁺ 0 mM · "
+                     "milacemide 100 mg/kg")
+    assert "RUNAWAY" not in title
+
+
+def test_title_runaway_and_human_dose_and_missing_keys():
+    run = synthetic_run(duration=2.0, bursts=(), conditions={"mg_mM": 1.2, "dose_mg": 1200.0})
+    run.analysis["runaway"] = np.bool_(True)
+    assert run_title(run) == "RUNAWAY — Mg²⁺ 1.2 mM · milacemide 1.2e+03 mg"
+
+
+def test_plot_run_and_burst_metrics_write_pngs(tmp_path):
+    run = synthetic_run()
+    assert run.analysis["n_bursts"] == 2 and not run.analysis["runaway"]
+    assert_png(plot_run(run, tmp_path / "figs" / "run.png"))
+    assert_png(plot_burst_metrics(run, tmp_path / "figs" / "bursts.png"))
+
+
+def test_runaway_run_plots_and_titles_runaway(tmp_path):
+    run = synthetic_run(bursts=((0.5, 0.7),), runaway_from=1.5)
+    assert run.analysis["runaway"] is True
+    assert run_title(run).startswith("RUNAWAY")
+    assert_png(plot_run(run, tmp_path / "run.png"))
+    assert_png(plot_burst_metrics(run, tmp_path / "bursts.png"))
+
+
+def test_plots_survive_silence_and_hdf5_round_trip(tmp_path):
+    run = synthetic_run(duration=2.0, bursts=())
+    run.spikes = {p: (np.empty(0), np.empty(0, int)) for p in run.spikes}
+    run.rates = {}
+    run.analysis = burst_metrics(run.spikes, run.n_nodes, run.duration_s)
+    write_run(tmp_path / "run.h5", run)
+    back = read_run(tmp_path / "run.h5")
+    paths = plot_run_figures(back, tmp_path / "figures")
+    assert [p.name for p in paths] == ["run.png", "bursts.png"]
+    for p in paths:
+        assert_png(p, min_bytes=5_000)
+
+
+def test_raster_subsample_is_bounded_and_proportional():
+    shown = raster_subsample({"exc": 3200, "inh": 800}, ["exc", "inh"], 500)
+    assert shown["exc"].size == 400 and shown["inh"].size == 100
+    assert np.all(np.diff(shown["exc"]) > 0) and shown["exc"].max() < 3200
+    small = raster_subsample({"exc": 40, "inh": 10}, ["exc", "inh"], 500)
+    np.testing.assert_array_equal(small["inh"], np.arange(10))
+    tiny = raster_subsample({"exc": 10_000, "inh": 1}, ["exc", "inh"], 500)
+    assert tiny["inh"].size == 1 and tiny["exc"].size + tiny["inh"].size <= 501
+
+
+def test_default_config_round_trips_analysis_table():
+    # plots read the [analysis] table of the run's own config
+    from sim.plots import analysis_of
+
+    run = synthetic_run(duration=1.0, bursts=())
+    run.config_toml = Config().replace({"analysis.burst_merge_gap_ms": 7.0}).to_toml()
+    assert analysis_of(run).burst_merge_gap_ms == pytest.approx(7.0)
