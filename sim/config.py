@@ -113,10 +113,41 @@ class MechanismsConfig(Section):
 class NetworkConfig(Section):
     """The E/I network. Sizes and connectivity are structural (recompile); conductances are not."""
 
+    # --- structural (a change compiles a new build, once)
+    # 4:1 excitatory:inhibitory, as in cortex and in Brunel & Wang 2001.
     n_exc: Annotated[int, Field(ge=4, le=1_000_000)] = 3200
     n_inh: Annotated[int, Field(ge=1, le=1_000_000)] = 800
+    # Random connectivity; assumed 0.05 (sparse cortical-like: ~160 E and ~40 I inputs per cell).
     connection_probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.05
+    # Assumed 1.5 ms axonal + synaptic delay (Brunel & Wang 2001 use 0.5 ms; longer delays
+    # damp fast oscillations without changing the slow burst dynamics).
     synaptic_delay_ms: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)] = 1.5
+    # Per-neuron heterogeneity ("each neuron an agent"): leak conductance CV and threshold SD.
+    leak_cv: Annotated[float, Field(ge=0, le=0.4, allow_inf_nan=False)] = 0.1
+    threshold_sd_mV: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 1.0
+    # External Poisson drive (other brain areas / spontaneous release): inputs x rate per neuron.
+    drive_inputs: Annotated[int, Field(ge=0, le=100_000)] = 100
+    drive_rate_hz: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 20.0
+
+    # --- runtime (set on the compiled binary; a change never recompiles)
+    # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
+    # at 1 mM Mg the network fires asynchronously at a few Hz and bursts in 0 Mg.
+    g_ampa_ee_nS: NonNeg = 1.0
+    g_ampa_ei_nS: NonNeg = 1.5
+    g_nmda_exc_nS: NonNeg = 2.0
+    g_nmda_inh_nS: NonNeg = 0.5
+    g_gaba_ie_nS: NonNeg = 4.0
+    g_gaba_ii_nS: NonNeg = 3.0
+    g_drive_exc_nS: NonNeg = 4.0
+    g_drive_inh_nS: NonNeg = 2.0
+    # Slow spike-triggered AHP of pyramidal cells (assumed, calibrated to burst termination).
+    adaptation_b_pA: NonNeg = 15.0
+    adaptation_tau_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 6.0
+    # Presynaptic short-term depression of excitatory synapses (Tsodyks-Markram; assumed).
+    depression_u: Fraction = 0.05
+    depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 2.0
+    # Maximal tonic GlyR conductance per neuron at full activation (assumed).
+    g_glyr_max_nS: NonNeg = 10.0
 
 
 class ProtocolConfig(Section):
@@ -215,6 +246,9 @@ class Config(Section):
         """A new validated config with dotted-key overrides applied (``{"bath.mg_mM": 0}``)."""
         raw = self.to_dict()
         for key, value in overrides.items():
+            other = {"drug.dose_mg": "dose_mg_per_kg", "drug.dose_mg_per_kg": "dose_mg"}.get(key)
+            if other is not None:  # a dose given one way replaces the resolved other way
+                raw["drug"].pop(other, None)
             set_dotted(raw, key, value)
         return resolve(raw)
 

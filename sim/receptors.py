@@ -64,6 +64,11 @@ def mg_block(v_mV: ArrayLike, mg_mM: ArrayLike) -> np.ndarray:
 MG_BLOCK_EXPR = "1 / (1 + mg_mM / mg_kd_mM * exp(-mg_slope_per_mV * v / mV))"
 
 
+def mg_block_expr(mg_variable: str = "mg_mM") -> str:
+    """:data:`MG_BLOCK_EXPR` with the Mg2+ concentration (in mM) read from ``mg_variable``."""
+    return MG_BLOCK_EXPR.replace("mg_mM", mg_variable)
+
+
 def mg_block_namespace() -> dict[str, float]:
     return {"mg_kd_mM": MG_BLOCK_KD_MM, "mg_slope_per_mV": MG_BLOCK_SLOPE_PER_MV}
 

@@ -1,0 +1,325 @@
+"""Compile once, rerun with new values: the Brian2 ``cpp_standalone`` build cache.
+
+A protocol describes its network as a :class:`Blueprint`: the dotted name of a *builder* function
+and a JSON-able ``structure`` (sizes, connectivity, dt, protocol timing, monitors). The structure,
+the model source code and the Brian2 version hash into a *build key*; one C++ build per key lives
+in ``$MILASIM_CACHE_DIR/<key>/`` (default ``~/.cache/milasim/builds``).
+
+Building happens in a child process (``python -m sim.engine build``), so Brian2's global device
+state never leaks between builds and the calling process never imports Brian2 at all. The child
+calls the builder with the standalone device active, inserts a seed read from the environment at
+the top of ``main`` (Brian2 would otherwise compile the seed into ``main.cpp``), compiles, and
+writes ``manifest.json``: which command-line names set each runtime parameter and which result
+files hold each monitored variable.
+
+Running is then a plain subprocess of the compiled binary with ``group.var=value`` arguments
+(Brian2's ``run_args`` mechanism) and ``MILASIM_SEED`` in its environment. A dose or bath change
+never invokes the compiler. Concurrent processes are safe: a file lock per key serialises the build,
+and every run has its own results folder.
+
+Builder contract::
+
+    def build_something(structure: dict) -> BuildSpec: ...
+
+Runtime parameters are declared in the equations as ``name : 1 (shared, constant)`` with the unit in
+the name (``mg_mM``, ``g_nmda_exc_nS``), listed in :attr:`BuildSpec.params`, and must all be given
+to :meth:`Build.run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock
+
+from sim.errors import RunError
+
+ENGINE_VERSION = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+#: Source files whose text is part of every build key (an edit to the model rebuilds); the
+#: builder's own module is added per blueprint.
+_MODEL_SOURCES = ("engine.py", "receptors.py", "model")
+
+# Compiler flags: Brian2's defaults minus -march=native, so a build made on one cluster node runs
+# on the others (x86-64 baseline instructions, still -O3 with fast math).
+COMPILE_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-std=c++11"]
+
+_SEED_CODE = """
+{
+    // milasim: the seed is a run-time value (MILASIM_SEED), not compiled into main.cpp
+    const char* _milasim_seed_env = getenv("MILASIM_SEED");
+    const unsigned long _milasim_seed = _milasim_seed_env ? strtoul(_milasim_seed_env, NULL, 10) : 0UL;
+    for (int _i = 0; _i < %(threads)d; _i++)
+        brian::_random_generators[_i].seed(_milasim_seed + _i);
+}
+"""
+
+# Progress lines on stdout, read by Build.run: "MILASIM_PROGRESS <fraction> <elapsed_s>".
+_REPORT_CODE = (
+    'std::cout << "MILASIM_PROGRESS " << completed << " " << elapsed << std::endl << std::flush;'
+)
+
+
+# --------------------------------------------------------------------------- descriptions
+@dataclass(frozen=True)
+class Blueprint:
+    """What to build: ``builder`` is ``"package.module:function"``; ``structure`` is JSON-able."""
+
+    builder: str
+    structure: Mapping[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({"builder": self.builder, "structure": self.structure}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Blueprint:
+        data = json.loads(text)
+        return cls(builder=data["builder"], structure=data["structure"])
+
+
+@dataclass
+class BuildSpec:
+    """What a builder returns (inside the build process, Brian2 objects)."""
+
+    objects: Sequence[Any]
+    duration_s: float
+    #: runtime parameter name -> one VariableView or a list of them (all set to the same value)
+    params: Mapping[str, Any]
+    #: output name -> (monitor, variable name), e.g. {"exc_t": (spikemon, "t")}
+    outputs: Mapping[str, tuple[Any, str]]
+    #: JSON-able facts the caller needs later (population sizes, recorded indices, ...)
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+def cache_root() -> Path:
+    env = os.environ.get("MILASIM_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "milasim" / "builds"
+
+
+def _source_digest(builder: str) -> str:
+    files: list[Path] = []
+    for name in _MODEL_SOURCES:
+        path = _PACKAGE_DIR / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    spec = importlib.util.find_spec(builder.split(":")[0])
+    if spec is not None and spec.origin and Path(spec.origin).exists():
+        files.append(Path(spec.origin))
+    h = hashlib.sha256()
+    for f in dict.fromkeys(files):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def build_key(blueprint: Blueprint) -> str:
+    from importlib.metadata import version
+
+    payload = json.dumps(
+        {
+            "engine": ENGINE_VERSION,
+            "blueprint": json.loads(blueprint.to_json()),
+            "brian2": version("brian2"),
+            "sources": _source_digest(blueprint.builder),
+            "flags": COMPILE_FLAGS,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+# --------------------------------------------------------------------------- the compiled build
+@dataclass
+class Build:
+    """A compiled network in the cache; :meth:`run` executes it with runtime values."""
+
+    directory: Path
+    manifest: dict[str, Any]
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return self.manifest["info"]
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.manifest["duration_s"])
+
+    def command(self, params: Mapping[str, float], results_dir: Path) -> list[str]:
+        declared = self.manifest["params"]
+        missing = sorted(set(declared) - set(params))
+        unknown = sorted(set(params) - set(declared))
+        if missing or unknown:
+            raise ValueError(f"runtime parameters: missing {missing}, unknown {unknown}")
+        args = [str(self.directory / "main"), "--results_dir", f"{results_dir}{os.sep}"]
+        for name, value in sorted(params.items()):
+            value = float(value)
+            if not np.isfinite(value):
+                raise ValueError(f"runtime parameter {name} is not finite: {value}")
+            args += [f"{target}={value!r}" for target in declared[name]]
+        return args
+
+    def run(
+        self,
+        params: Mapping[str, float],
+        seed: int,
+        workdir: Path,
+        *,
+        progress: bool = False,
+        log_path: Path | None = None,
+        label: str = "simulating",
+    ) -> dict[str, np.ndarray]:
+        """Run the binary; returns the monitored arrays. RunError (log kept) if it fails."""
+        workdir = Path(workdir).resolve()
+        results_dir = workdir / f".brian-results-{os.getpid()}"
+        shutil.rmtree(results_dir, ignore_errors=True)
+        results_dir.mkdir(parents=True)
+        log_path = Path(log_path) if log_path else workdir / "run.log"
+        cmd = self.command(params, results_dir)
+        env = {**os.environ, "MILASIM_SEED": str(int(seed))}
+        bar = _progress_bar(self.duration_s, label) if progress else None
+        try:
+            with open(log_path, "a") as log:
+                log.write(f"$ MILASIM_SEED={seed} {' '.join(cmd)}\n")
+                log.flush()
+                proc = subprocess.Popen(
+                    cmd, cwd=self.directory, env=env, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, text=True, bufsize=1,
+                )
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    if line.startswith("MILASIM_PROGRESS"):
+                        if bar is not None:
+                            fraction = float(line.split()[1])
+                            bar.n = round(fraction * self.duration_s, 3)
+                            bar.refresh()
+                        continue
+                    log.write(line)
+                code = proc.wait()
+            if code != 0:
+                raise RunError(f"the simulation binary exited with code {code}; log: {log_path}")
+            return {name: self._read(results_dir, spec) for name, spec in self.manifest["outputs"].items()}
+        finally:
+            if bar is not None:
+                bar.close()
+            shutil.rmtree(results_dir, ignore_errors=True)
+
+    @staticmethod
+    def _read(results_dir: Path, spec: Mapping[str, Any]) -> np.ndarray:
+        data = np.fromfile(results_dir / spec["file"], dtype=np.dtype(spec["dtype"]))
+        if spec.get("ncols"):
+            data = data.reshape(-1, spec["ncols"])
+        return data
+
+
+def _progress_bar(total_s: float, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=round(total_s, 3), unit="s sim", desc=label, leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
+
+
+# --------------------------------------------------------------------------- building
+def get_build(blueprint: Blueprint, *, quiet: bool = True) -> Build:
+    """The compiled build for ``blueprint``, compiling it if no process has done so yet."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    key = build_key(blueprint)
+    directory = root / key
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.exists():
+        with FileLock(str(root / f"{key}.lock")):
+            if not manifest_path.exists():  # another process may have built it meanwhile
+                _compile(blueprint, directory, root / f"{key}.build.log", quiet=quiet)
+    return Build(directory=directory, manifest=json.loads(manifest_path.read_text()))
+
+
+def _compile(blueprint: Blueprint, directory: Path, log_path: Path, *, quiet: bool) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+    if not quiet:
+        print(f"milasim: compiling the network (once per structure) into {directory}",
+              file=sys.stderr)
+    t0 = time.perf_counter()
+    with open(log_path, "w") as log:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim.engine", "build", blueprint.to_json(), str(directory)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    if proc.returncode != 0 or not (directory / "manifest.json").exists():
+        raise RunError(f"building the network failed; log: {log_path}")
+    if not quiet:
+        print(f"milasim: compiled in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+
+def _build_in_this_process(blueprint: Blueprint, directory: Path) -> None:
+    """The child side of :func:`get_build`: run the builder under cpp_standalone, compile."""
+    import brian2
+    from brian2 import Network, device, prefs, second, set_device
+
+    prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
+    prefs.devices.cpp_standalone.openmp_threads = 0
+    set_device("cpp_standalone", build_on_run=False, directory=str(directory))
+    device.insert_code("main", _SEED_CODE % {"threads": 1})
+
+    module_name, func_name = blueprint.builder.split(":")
+    builder = getattr(importlib.import_module(module_name), func_name)
+    spec: BuildSpec = builder(dict(blueprint.structure))
+
+    net = Network(*spec.objects, name="milasim_network")
+    net.run(spec.duration_s * second, report=_REPORT_CODE, report_period=1 * second)
+
+    params = {}
+    for name, views in spec.params.items():
+        views = views if isinstance(views, list | tuple) else [views]
+        params[name] = [f"{v.group_name}.{v.name}" for v in views]
+    outputs = {}
+    for name, (monitor, var_name) in spec.outputs.items():
+        var = monitor.variables[var_name]
+        shape = var.size if isinstance(var.size, tuple) else None
+        outputs[name] = {
+            "file": device.get_array_filename(var),
+            "dtype": np.dtype(var.dtype).str,
+            "ncols": int(shape[1]) if shape else None,
+        }
+    device.build(directory=str(directory), compile=True, run=False)
+    manifest = {
+        "blueprint": json.loads(blueprint.to_json()),
+        "brian2_version": brian2.__version__,
+        "duration_s": spec.duration_s,
+        "params": params,
+        "outputs": outputs,
+        "info": dict(spec.info),
+        "compiler": _compiler_version(),
+        "flags": COMPILE_FLAGS,
+    }
+    tmp = directory / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, directory / "manifest.json")
+
+
+def _compiler_version() -> str:
+    try:
+        out = subprocess.run(["g++", "--version"], capture_output=True, text=True, check=True)
+        return out.stdout.splitlines()[0]
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+if __name__ == "__main__":  # python -m sim.engine build BLUEPRINT_JSON DIRECTORY
+    if len(sys.argv) != 4 or sys.argv[1] != "build":
+        sys.exit("usage: python -m sim.engine build BLUEPRINT_JSON DIRECTORY")
+    _build_in_this_process(Blueprint.from_json(sys.argv[2]), Path(sys.argv[3]))

@@ -1,0 +1,154 @@
+"""The E/I network: populations ``exc`` and ``inh``, four synaptic pathways, Poisson drive.
+
+:func:`build_network` is a :mod:`sim.engine` builder: it runs inside the build process with the
+``cpp_standalone`` device active and receives only the *structural* parameters
+(:func:`structure_of`). Everything else arrives at run time (:func:`runtime_params`).
+
+Each neuron is an agent with its own leak conductance and threshold (drawn at start-up from the run's
+seed), its own adaptation current, depression state and NMDA gating.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.config import Config
+from sim.engine import BuildSpec
+from sim.model import equations as eq
+
+#: Spike monitors record every neuron of networks up to this size (memory stays < 1 GB);
+#: larger networks record this many neurons per population.
+RECORD_ALL_UP_TO = 20_000
+
+
+def structure_of(cfg: Config) -> dict[str, Any]:
+    """The structural parameters: a change here means a new compiled build."""
+    net = cfg.network
+    return {
+        "n_exc": net.n_exc,
+        "n_inh": net.n_inh,
+        "connection_probability": net.connection_probability,
+        "synaptic_delay_ms": net.synaptic_delay_ms,
+        "leak_cv": net.leak_cv,
+        "threshold_sd_mV": net.threshold_sd_mV,
+        "drive_inputs": net.drive_inputs,
+        "drive_rate_hz": net.drive_rate_hz,
+        "dt_ms": cfg.simulation.dt_ms,
+        "duration_s": cfg.protocol.duration_s,
+    }
+
+
+def runtime_params(cfg: Config, state: dict[str, float]) -> dict[str, float]:
+    """Command-line values for one run.
+
+    ``state`` holds the receptor-level quantities computed from the drug module and the bath
+    (``sim.conditions``): occupancy before/after a wash-in for each population, GlyR activation,
+    APV and bicuculline unblocked fractions.
+    """
+    net, bath, proto = cfg.network, cfg.bath, cfg.protocol
+    mg_from = bath.mg_mM if proto.mg_washout_from_mM is None else proto.mg_washout_from_mM
+    washin_t = proto.glycine_washin_start_s if proto.glycine_washin_uM is not None else 1e9
+    common = {
+        "mg_mM": bath.mg_mM,
+        "mg_from_mM": mg_from,
+        "mg_t0_s": proto.mg_washout_start_s,
+        "mg_ramp_s": max(proto.mg_washout_duration_s, 1e-6),
+        "washin_t_s": washin_t,
+        "glyr_before": state["glyr_activation_before"],
+        "glyr_after": state["glyr_activation_after"],
+        "g_glyr_nS": net.g_glyr_max_nS,
+        "apv_unblocked": state["apv_unblocked"],
+        "gaba_unblocked": state["gaba_unblocked"],
+        "tau_rec_s": net.depression_tau_rec_s,
+        "u_dep": net.depression_u,
+    }
+    per_pop = {
+        "exc": {"g_nmda_nS": net.g_nmda_exc_nS, "g_drive_nS": net.g_drive_exc_nS,
+                "b_adapt_pA": net.adaptation_b_pA, "tau_adapt_s": net.adaptation_tau_s},
+        "inh": {"g_nmda_nS": net.g_nmda_inh_nS, "g_drive_nS": net.g_drive_inh_nS,
+                "b_adapt_pA": 0.0, "tau_adapt_s": 1.0},
+    }
+    params = {}
+    for pop in ("exc", "inh"):
+        values = {**common, **per_pop[pop],
+                  "occupancy_before": state[f"occupancy_{pop}_before"],
+                  "occupancy_after": state[f"occupancy_{pop}_after"]}
+        params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
+    params.update({
+        "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
+        "syn_ei.w_ampa_nS": net.g_ampa_ei_nS,
+        "syn_ie.w_gaba_nS": net.g_gaba_ie_nS,
+        "syn_ii.w_gaba_nS": net.g_gaba_ii_nS,
+    })
+    return params
+
+
+def build_network(structure: dict[str, Any]) -> BuildSpec:
+    from brian2 import (
+        Hz, NeuronGroup, PoissonInput, SpikeMonitor, Synapses, defaultclock, mV, ms, nS,
+    )
+
+    defaultclock.dt = structure["dt_ms"] * ms
+    sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
+    groups = {}
+    params: dict[str, list] = {}
+    for pop, n in sizes.items():
+        cell = eq.CELL_TYPES[pop]
+        namespace = {**eq.namespace(pop), "g_L": cell["g_L_nS"] * nS,
+                     "leak_cv": structure["leak_cv"], "V_th0": cell["V_th_mV"] * mV,
+                     "th_sd": structure["threshold_sd_mV"] * mV}
+        group = NeuronGroup(
+            n, eq.NEURON_EQUATIONS, threshold=eq.THRESHOLD, reset=eq.RESET,
+            refractory=cell["t_ref_ms"] * ms, method="euler", namespace=namespace, name=pop,
+        )
+        # per-neuron heterogeneity, drawn in C++ from the run's seed
+        group.g_leak = "g_L * clip(1 + leak_cv * randn(), 0.5, 1.5)"
+        group.v_th = "V_th0 + th_sd * randn()"
+        group.v = "E_L + rand() * (v_th - E_L)"
+        group.x_res = 1
+        groups[pop] = group
+        for name in eq.RUNTIME_NEURON_PARAMS:
+            params[f"{pop}.{name}"] = [getattr(group, name)]
+
+    delay = structure["synaptic_delay_ms"] * ms
+    p = structure["connection_probability"]
+    synapses = []
+    for name, (src, dst) in {"syn_ee": ("exc", "exc"), "syn_ei": ("exc", "inh"),
+                             "syn_ie": ("inh", "exc"), "syn_ii": ("inh", "inh")}.items():
+        excitatory = src == "exc"
+        syn = Synapses(
+            groups[src], groups[dst],
+            model=eq.EXC_SYNAPSE_MODEL if excitatory else eq.INH_SYNAPSE_MODEL,
+            on_pre=eq.EXC_ON_PRE if excitatory else eq.INH_ON_PRE,
+            delay=delay, name=name,
+        )
+        # read release / nmda_jump after the reset of the same time step has computed them
+        syn.pre.when = "after_resets"
+        syn.connect(condition="i != j" if src == dst else None, p=p)
+        synapses.append(syn)
+        weight = "w_ampa_nS" if excitatory else "w_gaba_nS"
+        params[f"{name}.{weight}"] = [getattr(syn, weight)]
+
+    # PoissonInput takes no name= (brian2 2.9); it is named <group>_poissoninput*.
+    drives = [
+        PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],
+                     rate=structure["drive_rate_hz"] * Hz, weight="g_drive_nS * nS")
+        for pop in sizes
+    ]
+    outputs = {}
+    monitors = []
+    recorded = {}
+    for pop, group in groups.items():
+        n_rec = min(sizes[pop], RECORD_ALL_UP_TO)
+        mon = SpikeMonitor(group[:n_rec], name=f"spikes_{pop}")
+        monitors.append(mon)
+        outputs[f"{pop}_t"] = (mon, "t")
+        outputs[f"{pop}_i"] = (mon, "i")
+        recorded[pop] = n_rec
+    return BuildSpec(
+        objects=[*groups.values(), *synapses, *drives, *monitors],
+        duration_s=structure["duration_s"],
+        params=params,
+        outputs=outputs,
+        info={"n_nodes": sizes, "recorded": recorded},
+    )
