@@ -1,0 +1,228 @@
+"""Every number of the milacemide model, each with its source.
+
+Sources are the rows of ``shared/reference/LITERATURE.md`` (cited as "LIT 1" for section 1, ...).
+Where no measured value was at hand the constant is marked **assumed**; if it was tuned against a
+measured target it says **calibrated to** that target (see ``scripts/calibrate_pk.py``, which prints
+model vs paper for every target and can re-fit the calibrated constants with ``--fit``).
+
+Human pharmacokinetics and all MAO-B / MAO-A kinetic constants are assumed: no human PK study and
+no Km/Vmax for milacemide itself were available. The MAO-B Km and the inactivation constants are
+borrowed from the analog 2-benzylaminoacetamide (FCE 25692), the only kinetic proxy in LIT 1.
+
+The constants are assembled per species and region into a frozen :class:`PkParameters` by
+:func:`default_parameters`; ``dataclasses.replace`` gives a variant for calibration or what-if runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Species = Literal["rat", "mouse", "human"]
+Route = Literal["ip", "oral", "iv"]
+Region = Literal["hippocampus", "cortex", "cerebellum"]
+
+# --------------------------------------------------------------------------- the molecule
+# Milacemide, 2-n-pentylaminoacetamide, C7H16N2O (LIT 1): 7*12.011 + 16*1.008 + 2*14.007 + 15.999.
+# Doses are taken as free base (the salt form of the rat and human studies is not stated in LIT 1).
+MILACEMIDE_MW_G_PER_MOL = 144.218
+
+# --------------------------------------------------------------------------- species
+# Default body weights: assumed, standard laboratory values (young adult rat 250 g, mouse 25 g,
+# adult human 70 kg); used only when drug.body_weight_kg is not given.
+BODY_WEIGHT_KG: dict[str, float] = {"rat": 0.25, "mouse": 0.025, "human": 70.0}
+
+# Volume of distribution of milacemide, L/kg: assumed ~ total body water plus a little (a small,
+# polar, unbound molecule that reaches the CNS quickly, LIT 1 rat PK). Same for all species.
+VD_L_PER_KG: dict[str, float] = {"rat": 1.0, "mouse": 1.0, "human": 1.0}
+
+# Plasma elimination half-life, h. LIT 1: *assumed* "short half-life (order of 1-3 h)". Peripheral
+# metabolism is negligible (LIT 1 rat PK), so this is renal/unchanged elimination.
+#   rat 1.5 h: assumed, inside 1-3 h; with the values below it keeps hippocampal glycine raised
+#     7 h after 400 mg/kg (LIT 1 rat PK), see the calibration table.
+#   mouse 1.0 h: assumed (faster clearance of the smaller animal), inside 1-3 h.
+#   human 2.5 h: assumed, inside 1-3 h; no human PK in LIT 1.
+ELIMINATION_HALF_LIFE_H: dict[str, float] = {"rat": 1.5, "mouse": 1.0, "human": 2.5}
+
+# Brain water volume, L: assumed from standard brain masses (rat 1.8 g, mouse 0.45 g, human
+# 1.4 kg) x 0.78 water fraction. Only the brain's share of the mass balance depends on it; the
+# concentrations barely do (the brain is < 1 % of the distribution volume).
+BRAIN_WATER_L: dict[str, float] = {"rat": 1.4e-3, "mouse": 3.5e-4, "human": 1.1}
+
+# Turnover of MAO-B protein (resynthesis after mechanism-based inactivation), half-life in days:
+# assumed, not in LIT 1 (rodent brain MAO-B recovers over ~1-2 weeks after irreversible block,
+# human brain over ~5-6 weeks). Only used with drug.mao_b_inactivation = true.
+MAO_B_TURNOVER_HALF_LIFE_D: dict[str, float] = {"rat": 10.0, "mouse": 10.0, "human": 40.0}
+
+# --------------------------------------------------------------------------- routes
+# Absorption from an i.p. or oral depot: first-order rate (1/h) and bioavailability F. All assumed
+# (LIT 1: "plasma t1/2, Tmax, bioavailability (any species): assumed, fit to the rat data").
+#   ip: ka 4 /h (Tmax ~ 0.5-0.7 h in the rat), F 0.9 (little first-pass loss; peripheral
+#       metabolism is negligible, LIT 1 rat PK).
+#   oral: ka 1.2 /h (Tmax ~ 1.5-2 h), F 0.8. Assumed for every species, human included.
+#   iv: straight into plasma, F = 1.
+ABSORPTION_RATE_PER_H: dict[str, float] = {"ip": 4.0, "oral": 1.2}
+BIOAVAILABILITY: dict[str, float] = {"ip": 0.9, "oral": 0.8, "iv": 1.0}
+
+# --------------------------------------------------------------------------- blood-brain barrier
+# "Serum milacemide rapidly enters and equilibrates with the CNS; serum and CSF milacemide rise
+# linearly with dose" (LIT 1 rat PK). Two constants:
+# - brain-to-blood exchange rate: assumed, equilibration half-time 10 min ("rapidly").
+BBB_EQUILIBRATION_HALF_TIME_H = 10.0 / 60.0
+# - brain/plasma partition at equilibrium without brain metabolism (CSF/serum ratio): assumed 0.15,
+#   calibrated to "glycinamide rises linearly with dose" (LIT 1 rat PK; Doheny et al. microdialysis):
+#   it keeps brain milacemide well below the MAO-B Km at 400 mg/kg (Cmax(400)/Cmax(100) > 3.2).
+BRAIN_PLASMA_PARTITION = 0.15
+
+# --------------------------------------------------------------------------- MAO-B / MAO-A
+# Michaelis constant of MAO-B for milacemide: proxy from the analog FCE 25692, Km ~ 950-990 uM
+# (LIT 1 "kinetics proxy"); midpoint.
+MAO_B_KM_UM = 970.0
+# Maximal rate of MAO-B deamination in brain water, uM/h: assumed, calibrated so that the brain's
+# own MAO-B clearance (Vmax/Km ~ 0.6 /h) is a visible fraction of brain-to-blood exchange: blocking
+# MAO-B with deprenyl then raises brain/CSF milacemide (LIT 1, L-deprenyl "increased milacemide in
+# CSF"; here by ~ 15 %).
+MAO_B_VMAX_UM_PER_H = 600.0
+# MAO-A share of milacemide deamination (of the uninhibited total, at any concentration): assumed
+# 0.08, calibrated to L-deprenyl "almost completely prevented glycinamide formation" (< 15 % of the
+# glycine rise left) and clorgyline "only moderately decreased glycinamide" (LIT 1): MAO-A minor.
+MAO_A_SHARE = 0.08
+# MAO-A Km for milacemide: assumed equal to the MAO-B proxy (no data, LIT 1).
+MAO_A_KM_UM = MAO_B_KM_UM
+MAO_A_VMAX_UM_PER_H = MAO_B_VMAX_UM_PER_H * MAO_A_SHARE / (1.0 - MAO_A_SHARE)
+
+# Inhibitors, as the fraction of enzyme activity they remove (pre-treatment, constant block):
+# - L-deprenyl 2 mg/kg "almost completely prevented glycinamide formation" (LIT 1): 0.98, assumed.
+DEPRENYL_MAO_B_BLOCK = 0.98
+# - clorgyline 5 mg/kg, selective MAO-A inhibitor (LIT 1): 0.95 of MAO-A, assumed.
+CLORGYLINE_MAO_A_BLOCK = 0.95
+
+# Mechanism-based inactivation of MAO-B by milacemide (Silverman et al. 1993; LIT 1), kinetics from
+# the analog FCE 25692 (LIT 1 "kinetics proxy"):
+# - partition ratio: ~1000-2700 product molecules per enzyme inactivated; midpoint 1850.
+MAO_B_PARTITION_RATIO = 1850.0
+# - inactivation half-time at saturating substrate: 42-50 min; midpoint 46 min.
+MAO_B_INACTIVATION_HALF_TIME_H = 46.0 / 60.0
+# The maximal inactivation rate (1/h). The turnover number that the partition ratio implies is
+# r * k_inact, so the MAO-B content of brain water is Vmax / (r * k_inact) (a derived check, ~0.4 uM).
+MAO_B_INACTIVATION_RATE_PER_H = math.log(2.0) / MAO_B_INACTIVATION_HALF_TIME_H
+
+# --------------------------------------------------------------------------- glycinamide
+# Hydrolysis of glycinamide to glycine in brain (LIT 1 metabolic route), first order: assumed
+# 0.35 /h. Together with the efflux below it gives brain glycinamide a ~1 h half-life, which keeps
+# glycine raised 7 h after 400 mg/kg (LIT 1 rat PK).
+GLYCINAMIDE_HYDROLYSIS_PER_H = 0.35
+# Efflux of glycinamide from brain to blood (then hydrolysed peripherally; serum glycine is
+# unchanged, LIT 1): assumed 0.35 /h, so that about half of the brain's glycinamide becomes brain
+# glycine. CSF glycinamide exceeds serum glycinamide 2.5-4.1 fold (LIT 1), i.e. it is made in brain.
+GLYCINAMIDE_EFFLUX_PER_H = 0.35
+
+# --------------------------------------------------------------------------- glycine
+# Baseline extracellular glycine, uM: 2.6 +/- 0.3 uM (zero net flux; LIT 2). No regional
+# extracellular values in LIT 2: the same baseline is assumed in each region.
+GLYCINE_BASELINE_UM: dict[str, float] = {"hippocampus": 2.6, "cortex": 2.6, "cerebellum": 2.6}
+# GlyT1 uptake clears glycine near synapses (Supplisson & Bergman 1997; LIT 2). Michaelis constant
+# of the transporter: assumed 40 uM (not in LIT 2); it makes clearance slightly saturable.
+GLYT1_KM_UM = 40.0
+# Regional glycine clearance capacity: the first-order rate (1/h) with which GlyT1 removes glycine
+# above baseline, at baseline. Calibrated to the rat brain glycine rises 3 h after 100 mg/kg i.p.
+# (Chapman & Hart 1988; LIT 1): hippocampus +59 %, cortex +45 %, cerebellum +137 %. The regions
+# differ only in this capacity; the cerebellum's lower capacity is what gives it the largest rise.
+GLYCINE_CLEARANCE_PER_H: dict[str, float] = {
+    "hippocampus": 7.35,
+    "cortex": 9.53,
+    "cerebellum": 3.34,
+}
+
+# --------------------------------------------------------------------------- output grid
+# The time course covers the regimen up to the observation time and this much beyond it, h.
+TAIL_AFTER_OBSERVATION_H = 4.0
+# Output sampling: steps of this size (h) over the last dosing interval and after it; elsewhere
+# as coarse as needed to keep the rest of the regimen within MAX_OUTPUT_POINTS points.
+MAX_OUTPUT_STEP_H = 1.0 / 60.0
+MAX_OUTPUT_POINTS = 2000
+
+
+@dataclass(frozen=True)
+class PkParameters:
+    """The model's constants for one species, route and region (units in the names)."""
+
+    species: str
+    route: str
+    region: str
+    vd_l_per_kg: float
+    elimination_per_h: float
+    brain_water_l: float
+    absorption_per_h: float  # 0 for iv (no depot)
+    bioavailability: float
+    bbb_exchange_per_h: float
+    brain_plasma_partition: float
+    mao_b_vmax_uM_per_h: float
+    mao_b_km_uM: float
+    mao_a_vmax_uM_per_h: float
+    mao_a_km_uM: float
+    mao_b_block: float  # fraction removed by an MAO-B inhibitor (0 without)
+    mao_a_block: float
+    mao_b_inactivation: bool
+    mao_b_inactivation_per_h: float
+    mao_b_resynthesis_per_h: float
+    glycinamide_hydrolysis_per_h: float
+    glycinamide_efflux_per_h: float
+    glycine_baseline_uM: float
+    glycine_clearance_per_h: float
+    glyt1_km_uM: float
+
+    @property
+    def mao_b_content_uM(self) -> float:
+        """MAO-B in brain water implied by Vmax and the inactivation constants (turnover r*k_inact)."""
+        return self.mao_b_vmax_uM_per_h / (MAO_B_PARTITION_RATIO * self.mao_b_inactivation_per_h)
+
+
+def default_parameters(
+    species: str,
+    route: str,
+    region: str,
+    *,
+    mao_b_inhibitor: str = "none",
+    mao_a_inhibitor: str = "none",
+    mao_b_inactivation: bool = False,
+) -> PkParameters:
+    """The published / assumed constants above for one species, route, region and inhibitor set."""
+    for name, value, allowed in (
+        ("species", species, BODY_WEIGHT_KG),
+        ("route", route, BIOAVAILABILITY),
+        ("region", region, GLYCINE_BASELINE_UM),
+    ):
+        if value not in allowed:
+            raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(allowed)}")
+    if mao_b_inhibitor not in ("none", "deprenyl"):
+        raise ValueError(f"unknown MAO-B inhibitor {mao_b_inhibitor!r}")
+    if mao_a_inhibitor not in ("none", "clorgyline"):
+        raise ValueError(f"unknown MAO-A inhibitor {mao_a_inhibitor!r}")
+    return PkParameters(
+        species=species,
+        route=route,
+        region=region,
+        vd_l_per_kg=VD_L_PER_KG[species],
+        elimination_per_h=math.log(2.0) / ELIMINATION_HALF_LIFE_H[species],
+        brain_water_l=BRAIN_WATER_L[species],
+        absorption_per_h=ABSORPTION_RATE_PER_H.get(route, 0.0),
+        bioavailability=BIOAVAILABILITY[route],
+        bbb_exchange_per_h=math.log(2.0) / BBB_EQUILIBRATION_HALF_TIME_H,
+        brain_plasma_partition=BRAIN_PLASMA_PARTITION,
+        mao_b_vmax_uM_per_h=MAO_B_VMAX_UM_PER_H,
+        mao_b_km_uM=MAO_B_KM_UM,
+        mao_a_vmax_uM_per_h=MAO_A_VMAX_UM_PER_H,
+        mao_a_km_uM=MAO_A_KM_UM,
+        mao_b_block=DEPRENYL_MAO_B_BLOCK if mao_b_inhibitor == "deprenyl" else 0.0,
+        mao_a_block=CLORGYLINE_MAO_A_BLOCK if mao_a_inhibitor == "clorgyline" else 0.0,
+        mao_b_inactivation=bool(mao_b_inactivation),
+        mao_b_inactivation_per_h=MAO_B_INACTIVATION_RATE_PER_H,
+        mao_b_resynthesis_per_h=math.log(2.0) / (24.0 * MAO_B_TURNOVER_HALF_LIFE_D[species]),
+        glycinamide_hydrolysis_per_h=GLYCINAMIDE_HYDROLYSIS_PER_H,
+        glycinamide_efflux_per_h=GLYCINAMIDE_EFFLUX_PER_H,
+        glycine_baseline_uM=GLYCINE_BASELINE_UM[region],
+        glycine_clearance_per_h=GLYCINE_CLEARANCE_PER_H[region],
+        glyt1_km_uM=GLYT1_KM_UM,
+    )

@@ -1,0 +1,94 @@
+"""Receptor laws against their papers: Jahr & Stevens Mg2+ block, glycine-site occupancy,
+7-chlorokynurenate, and the strychnine-sensitive GlyR (LITERATURE.md sections 2 and 3)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.receptors import (
+    CHLOROKYNURENATE_KI_UM,
+    glycine_site_occupancy,
+    glyr_activation,
+    mg_block,
+)
+
+
+def jahr_stevens(v_mV: float, mg_mM: float) -> float:
+    """Jahr & Stevens 1990 (J Neurosci 10:3178), written out independently of sim.receptors."""
+    return 1.0 / (1.0 + mg_mM / 3.57 * math.exp(-0.062 * v_mV))
+
+
+# --------------------------------------------------------------------------- Mg2+ block
+@pytest.mark.parametrize("mg_mM", [0.05, 0.5, 1.0, 1.2, 2.0, 4.0])
+@pytest.mark.parametrize("v_mV", [-100.0, -80.0, -65.0, -40.0, -20.0, 0.0, 20.0, 40.0])
+def test_mg_block_equals_jahr_stevens(v_mV, mg_mM):
+    assert float(mg_block(v_mV, mg_mM)) == pytest.approx(jahr_stevens(v_mV, mg_mM), rel=1e-12)
+
+
+def test_mg_block_known_values():
+    # at -65 mV in 1 mM Mg2+ about 6 % of the conductance is left; at 0 mV about 78 %
+    assert float(mg_block(-65.0, 1.0)) == pytest.approx(0.0597, abs=5e-4)
+    assert float(mg_block(0.0, 1.0)) == pytest.approx(3.57 / 4.57, rel=1e-12)
+    # no Mg2+, no block
+    np.testing.assert_array_equal(mg_block(np.linspace(-100, 40, 15), 0.0), 1.0)
+
+
+def test_mg_block_vectorised_and_monotone():
+    v = np.linspace(-100.0, 40.0, 141)
+    mg = np.array([[0.5], [1.0], [2.0]])
+    b = mg_block(v, mg)
+    assert b.shape == (3, 141)
+    assert np.all(np.diff(b, axis=1) > 0)  # relieved by depolarisation
+    assert np.all(np.diff(b, axis=0) < 0)  # deeper with more Mg2+
+    assert np.all((b > 0) & (b <= 1))
+
+
+# --------------------------------------------------------------------------- glycine site
+def test_occupancy_monotone_and_inside_unit_interval():
+    g = np.logspace(-3, 3, 200)
+    occ = glycine_site_occupancy(g)
+    assert np.all((occ > 0) & (occ < 1))
+    assert np.all(np.diff(occ) > 0)
+    assert float(glycine_site_occupancy(0.0)) == 0.0
+
+
+def test_baseline_glycine_leaves_the_site_unsaturated():
+    """In vivo the glycine site is not saturated by endogenous ligand (LITERATURE 2)."""
+    occ = float(glycine_site_occupancy(2.6))
+    assert 0.2 < occ < 0.8
+
+
+def test_chlorokynurenate_lowers_occupancy():
+    g = 2.6
+    ck = np.array([0.0, 0.1, 1.0, 10.0, 100.0])
+    occ = glycine_site_occupancy(g, chlorokynurenate_uM=ck)
+    assert np.all(np.diff(occ) < 0)
+    assert occ[-1] < 0.1 * occ[0]
+    # competitive: more glycine overcomes it (a shift of the EC50 by 1 + [7-CK]/Ki)
+    shift = 1.0 + 10.0 / CHLOROKYNURENATE_KI_UM
+    assert float(glycine_site_occupancy(g * shift, chlorokynurenate_uM=10.0)) == pytest.approx(
+        float(glycine_site_occupancy(g)), rel=1e-12
+    )
+
+
+def test_negative_glycine_is_refused():
+    with pytest.raises(ValueError):
+        glycine_site_occupancy(-1.0)
+
+
+# --------------------------------------------------------------------------- GlyR
+def test_glyr_activation_tiny_at_1uM():
+    """1 uM glycine potentiated NMDA responses without a GlyR chloride current (Brain Res 1992)."""
+    assert float(glyr_activation(1.0)) < 1e-3
+    # the same 1 uM at the receptor (no GlyT1 gradient) occupies most NMDA glycine sites
+    assert float(glycine_site_occupancy(1.0, glyt1_fraction=1.0)) > 0.5
+
+
+def test_glyr_half_active_at_its_ec50():
+    """EC50 ~100 uM (entorhinal cortex, Eur J Neurosci 2004)."""
+    assert float(glyr_activation(100.0)) == pytest.approx(0.5, rel=1e-12)
+    act = glyr_activation(np.logspace(-1, 4, 50))
+    assert np.all(np.diff(act) > 0) and np.all((act > 0) & (act < 1))
