@@ -109,19 +109,53 @@ def cmd_pk(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.config import load_config
+    from sim.paths import default_out_dir, prepare_out_dir
+    from sim.runner import execute, print_summary
+
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"simulation.seed={args.seed}")
+    cfg = load_config(args.config, overrides)
+    out = prepare_out_dir(args.out if args.out is not None else default_out_dir(args.config))
+    summary = execute(cfg, out, progress=not args.quiet)
+    if not args.quiet:
+        print_summary(summary, out)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.runner import draw_figures
+    from sim.store import read_run
+
+    run = read_run(args.run_h5)
+    for path in draw_figures(run, args.run_h5.parent / "figures"):
+        print(path)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare
+
+    table, figure = compare(args.dirs, args.out)
+    print(table)
+    print(f"figure: {figure}", file=sys.stderr)
+    return 0
+
+
 def _not_yet(name: str, issue: int):
     def cmd(args: argparse.Namespace) -> int:
-        raise InputError(f"`milasim {name}` arrives with the network (issue {issue}); "
-                         "this version has `pk` and `validate`")
+        raise InputError(f"`milasim {name}` arrives with issue {issue}")
     return cmd
 
 
 COMMANDS = {
     "validate": cmd_validate,
     "pk": cmd_pk,
-    "run": _not_yet("run", 3),
-    "plot": _not_yet("plot", 3),
-    "compare": _not_yet("compare", 4),
+    "run": cmd_run,
+    "plot": cmd_plot,
+    "compare": cmd_compare,
     "sweep": _not_yet("sweep", 6),
 }
 
@@ -136,3 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("milasim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `milasim pk ... | head`
+        sys.stderr.close()
+        return 0

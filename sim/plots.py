@@ -26,6 +26,7 @@ from matplotlib.patches import Patch
 from pydantic import ValidationError
 
 from sim.analysis.bursts import (
+    analysed_window,
     Bursts,
     network_bursts,
     population_rate,
@@ -117,8 +118,10 @@ def run_bursts(run: Any) -> Bursts | None:
     pops = select_populations(run.spikes) if run.spikes else []
     if not pops or sum(int(run.n_nodes.get(p, 0)) for p in pops) <= 0:
         return None
-    return network_bursts(run.spikes, run.n_nodes, run_duration_s(run), analysis_of(run),
-                          populations=pops)
+    analysis = analysis_of(run)
+    t_start, t_stop = analysed_window(analysis, run_duration_s(run))
+    return network_bursts(run.spikes, run.n_nodes, t_stop, analysis, populations=pops,
+                          t_start_s=t_start)
 
 
 def raster_subsample(

@@ -85,6 +85,12 @@ def analysis_params(analysis: Any = None, **overrides: Any) -> AnalysisConfig:
         raise ValueError(f"analysis parameters: {problems}") from None
 
 
+def analysed_window(analysis: Any, duration_s: float) -> tuple[float, float]:
+    """``(t_start, t_stop)`` of a run that the metrics cover: after the warm-up (at most half)."""
+    warmup = analysis_params(analysis).warmup_s
+    return min(warmup, 0.5 * duration_s), duration_s
+
+
 def _n_bins(span_s: float, bin_s: float) -> int:
     return max(1, int(np.ceil(span_s / bin_s - _EPS)))
 
