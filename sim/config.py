@@ -182,10 +182,10 @@ class AnalysisConfig(Section):
     # Population rates are stored and analysed in bins of this width.
     rate_bin_ms: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0
     # The first warmup_s of a run are left out of the metrics (every neuron starts unadapted with
-    # full synaptic resources, so the network's first second is a start-up transient). Assumed 1 s,
-    # the time the adaptation and depression variables take to leave their initial values; capped
-    # at half the run (see sim.analysis.bursts.analysed_window).
-    warmup_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 1.0
+    # full synaptic resources, so the first seconds are a start-up transient). Assumed 2 s: at
+    # 1 mM Mg the default network's rate settles within ~2 s. Capped at half the run (see
+    # sim.analysis.bursts.analysed_window).
+    warmup_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 2.0
     # Gaussian smoothing of the population rate (kernel SD); 0 = none. Assumed: below a burst's
     # rise time (tens of ms), above the 1 ms bin noise.
     burst_smooth_ms: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0

@@ -96,12 +96,15 @@ def _epileptiform(cfg: Config, pk: dict[str, Any], out_dir: Path, progress: bool
     bin_s = cfg.analysis.rate_bin_ms * 1e-3
     rates = {pop: population_rate(t, net.n_nodes[pop], net.duration_s, bin_s)
              for pop, (t, _) in net.spikes.items()}
+    analysed = net.trace_t_s >= t_start
+    metrics["mean_g_nmda_exc_nS"] = float(net.g_nmda_nS[analysed].mean()) if analysed.any() else 0.0
     conditions = _conditions(cfg, pk, state["occupancy_exc_before"])
     conditions.update({k: v for k, v in state.items()})
     run = RunData(
         config_toml=cfg.to_toml(), attrs={"compiler": net.compiler}, spikes=net.spikes, n_nodes=net.n_nodes,
         rates=rates, rate_dt_s=bin_s, duration_s=net.duration_s,
         drug=_drug_datasets(pk), conditions=conditions, analysis=metrics,
+        traces={"t_s": net.trace_t_s, "g_nmda_exc_nS": net.g_nmda_nS, "v_exc_mV": net.v_mV},
     )
     summary = dict(metrics)
     return run, summary

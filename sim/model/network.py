@@ -19,6 +19,8 @@ from sim.model import equations as eq
 #: Spike monitors record every neuron of networks up to this size (memory stays < 1 GB);
 #: larger networks record this many neurons per population.
 RECORD_ALL_UP_TO = 20_000
+#: Pyramidal cells whose NMDA conductance and membrane potential are stored (1 ms resolution).
+TRACED_NEURONS = 20
 
 
 def structure_of(cfg: Config) -> dict[str, Any]:
@@ -85,7 +87,8 @@ def runtime_params(cfg: Config, state: dict[str, float]) -> dict[str, float]:
 
 def build_network(structure: dict[str, Any]) -> BuildSpec:
     from brian2 import (
-        Hz, NeuronGroup, PoissonInput, SpikeMonitor, Synapses, defaultclock, mV, ms, nS,
+        Hz, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses, defaultclock, mV,
+        ms, nS,
     )
 
     defaultclock.dt = structure["dt_ms"] * ms
@@ -145,6 +148,13 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         outputs[f"{pop}_t"] = (mon, "t")
         outputs[f"{pop}_i"] = (mon, "i")
         recorded[pop] = n_rec
+    # A few pyramidal cells' NMDA conductance and voltage at 1 ms: the "NMDA drive" read-out.
+    n_traced = min(TRACED_NEURONS, sizes["exc"])
+    traces = StateMonitor(groups["exc"], ["g_nmda", "v"], record=range(n_traced), dt=1 * ms,
+                          name="traces_exc")
+    monitors.append(traces)
+    outputs.update({"trace_t": (traces, "t"), "trace_g_nmda": (traces, "g_nmda"),
+                    "trace_v": (traces, "v")})
     return BuildSpec(
         objects=[*groups.values(), *synapses, *drives, *monitors],
         duration_s=structure["duration_s"],

@@ -37,6 +37,9 @@ class NetworkOutput:
     n_total: dict[str, int]  # neurons per population
     duration_s: float
     compiler: str
+    trace_t_s: np.ndarray  # sample times of the traced pyramidal cells
+    g_nmda_nS: np.ndarray  # their NMDA conductance, time x neuron
+    v_mV: np.ndarray  # their membrane potential, time x neuron
 
 
 def simulate(
@@ -61,4 +64,7 @@ def simulate(
         n_total={k: int(v) for k, v in info["n_nodes"].items()},
         duration_s=build.duration_s,
         compiler=build.manifest["compiler"],
+        trace_t_s=out["trace_t"],
+        g_nmda_nS=out["trace_g_nmda"] * 1e9,
+        v_mV=out["trace_v"] * 1e3,
     )

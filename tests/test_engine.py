@@ -1,0 +1,96 @@
+"""The compile-once engine: cache reuse without a compiler, run-time seeds, run_args, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.engine import Blueprint, build_key, get_build
+from sim.errors import RunError
+
+BUILDERS = Path(__file__).parent / "builders"
+
+
+@pytest.fixture(scope="module")
+def toy(build_cache):
+    sys.path.insert(0, str(BUILDERS))
+    old = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = f"{BUILDERS}{os.pathsep}{old}"
+    try:
+        yield get_build(Blueprint("toy_builder:build", {"n": 20, "duration_s": 0.5}))
+    finally:
+        os.environ["PYTHONPATH"] = old
+        sys.path.remove(str(BUILDERS))
+
+
+def no_compiler_path(tmp_path: Path) -> str:
+    """A PATH with nothing on it: a compiler call would fail."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    return str(empty)
+
+
+def test_build_is_reused_without_a_compiler(toy, tmp_path, monkeypatch):
+    again = get_build(Blueprint("toy_builder:build", {"n": 20, "duration_s": 0.5}))
+    assert again.directory == toy.directory
+    monkeypatch.setenv("PATH", no_compiler_path(tmp_path))
+    assert shutil.which("g++") is None and shutil.which("make") is None
+    out = toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=3, workdir=tmp_path)
+    assert len(out["t"]) > 0
+
+
+def test_runtime_values_change_the_run(toy, tmp_path):
+    low = toy.run({"drive_mV": 12.0, "sigma_mV": 2.0}, seed=1, workdir=tmp_path)
+    high = toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=1, workdir=tmp_path)
+    assert len(high["t"]) > 1.5 * len(low["t"])
+
+
+def test_seed_is_a_runtime_value(toy, tmp_path):
+    params = {"drive_mV": 12.0, "sigma_mV": 2.0}
+    a = toy.run(params, seed=1, workdir=tmp_path)
+    b = toy.run(params, seed=1, workdir=tmp_path)
+    c = toy.run(params, seed=2, workdir=tmp_path)
+    assert np.array_equal(a["t"], b["t"]) and np.array_equal(a["i"], b["i"])
+    assert not (len(a["t"]) == len(c["t"]) and np.array_equal(a["t"], c["t"]))
+
+
+def test_state_monitor_comes_back_as_time_by_neuron(toy, tmp_path):
+    out = toy.run({"drive_mV": 12.0, "sigma_mV": 2.0}, seed=1, workdir=tmp_path)
+    assert out["v"].shape == (500, 2)
+    assert out["v_t"].shape == (500,)
+
+
+def test_missing_or_unknown_runtime_values_are_refused(toy, tmp_path):
+    with pytest.raises(ValueError, match="missing"):
+        toy.run({"drive_mV": 12.0}, seed=1, workdir=tmp_path)
+    with pytest.raises(ValueError, match="unknown"):
+        toy.run({"drive_mV": 12.0, "sigma_mV": 1.0, "bogus": 1.0}, seed=1, workdir=tmp_path)
+    with pytest.raises(ValueError, match="not finite"):
+        toy.run({"drive_mV": float("nan"), "sigma_mV": 1.0}, seed=1, workdir=tmp_path)
+
+
+def test_manifest_records_compiler_and_outputs(toy):
+    manifest = json.loads((toy.directory / "manifest.json").read_text())
+    assert manifest["compiler"] != "unknown"
+    assert set(manifest["outputs"]) == {"t", "i", "v", "v_t"}
+    assert "-march=native" not in manifest["flags"]
+
+
+def test_build_key_depends_on_structure_only():
+    a = build_key(Blueprint("toy_builder:build", {"n": 20, "duration_s": 0.5}))
+    b = build_key(Blueprint("toy_builder:build", {"duration_s": 0.5, "n": 20}))
+    c = build_key(Blueprint("toy_builder:build", {"n": 21, "duration_s": 0.5}))
+    assert a == b != c
+
+
+def test_a_failing_build_is_a_run_error_with_its_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("MILASIM_CACHE_DIR", str(tmp_path))
+    with pytest.raises(RunError, match="log"):
+        get_build(Blueprint("sim.model.network:no_such_builder", {}))
+    assert list(tmp_path.glob("*.build.log"))

@@ -1,0 +1,133 @@
+"""The compiled network under the slice manipulations (issues 3 and 4), on the small test network.
+
+Each scenario is one real run of the compiled E/I network: physiological Mg2+ is asynchronous,
+0 Mg2+ bursts, APV abolishes the bursts, bicuculline bursts, occupancy and Mg2+ move the NMDA drive.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from sim.config import resolve
+from sim.conditions import network_state
+from sim.pharmacology.report import pk_report
+from sim.protocols import epileptiform
+from sim.runner import execute
+from sim.store import read_run
+from tests.conftest import SMALL_NETWORK
+
+
+def small(**overrides):
+    return resolve({}).replace({**SMALL_NETWORK, "protocol.duration_s": 12.0, **overrides})
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Summaries of the scenarios, computed once (each ~5-10 s of CPU on the small network)."""
+    cache = {}
+
+    def get(name, **overrides):
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name)
+            cache[name] = execute(small(**overrides), out)
+            cache[name]["_dir"] = out
+        return cache[name]
+
+    return get
+
+
+def test_physiological_mg_is_low_rate_asynchronous(runs):
+    s = runs("mg1")
+    assert 0.5 < s["rate_exc_hz"] < 15
+    assert s["n_bursts"] == 0
+    assert not s["runaway"]
+    assert s["synchrony_chi"] < 0.3
+
+
+def test_zero_mg_gives_recurrent_bursts_that_terminate(runs):
+    s = runs("mg0", **{"bath.mg_mM": 0.0})
+    assert s["n_bursts"] >= 2  # events recur ...
+    assert not s["runaway"]  # ... and terminate
+    assert 0.02 < s["fraction_time_in_bursts"] < 0.6
+    assert s["mean_interburst_interval_s"] > 1.0
+
+
+def test_removing_mg_raises_nmda_drive(runs):
+    assert runs("mg0", **{"bath.mg_mM": 0.0})["mean_g_nmda_exc_nS"] > \
+        3 * runs("mg1")["mean_g_nmda_exc_nS"]
+
+
+def test_apv_abolishes_low_mg_bursts(runs):
+    s = runs("mg0_apv", **{"bath.mg_mM": 0.0, "bath.apv_uM": 50.0})
+    assert s["n_bursts"] == 0
+    assert s["mean_g_nmda_exc_nS"] < 0.2 * runs("mg0", **{"bath.mg_mM": 0.0})["mean_g_nmda_exc_nS"]
+
+
+def test_bicuculline_gives_bursts_at_normal_mg(runs):
+    s = runs("bic", **{"bath.bicuculline_uM": 20.0})
+    assert s["n_bursts"] >= 2
+    assert not s["runaway"]
+
+
+def test_raising_occupancy_raises_nmda_drive(runs):
+    # 30 uM bath glycine saturates the glycine site (occupancy 0.42 -> 0.97); GlyR off so that
+    # only the co-agonist action differs.
+    base = runs("mg1_noglyr", **{"mechanisms.tonic_glyr": False})
+    high = runs("mg1_gly", **{"bath.glycine_uM": 30.0, "mechanisms.tonic_glyr": False})
+    assert high["glycine_site_occupancy"] > base["glycine_site_occupancy"] + 0.4
+    assert high["mean_g_nmda_exc_nS"] > 1.5 * base["mean_g_nmda_exc_nS"]
+
+
+def test_dose_changes_the_metrics_without_recompiling(runs, build_cache):
+    builds_before = sorted(p.name for p in build_cache.glob("*/manifest.json"))
+    zero = runs("mg0", **{"bath.mg_mM": 0.0})
+    dosed = runs("mg0_400", **{"bath.mg_mM": 0.0, "drug.dose_mg_per_kg": 400.0})
+    assert dosed["glycine_site_occupancy"] > zero["glycine_site_occupancy"]
+    assert dosed["mean_g_nmda_exc_nS"] != zero["mean_g_nmda_exc_nS"]
+    builds_after = sorted(p.name for p in build_cache.glob("*/manifest.json"))
+    assert len(builds_after) <= max(len(builds_before), 1)
+
+
+def test_same_seed_bit_identical_other_seed_differs(tmp_path):
+    cfg = small(**{"protocol.duration_s": 3.0})
+    pk = pk_report(cfg)
+    state = network_state(cfg, pk)
+    a = epileptiform.simulate(cfg, state, tmp_path)
+    b = epileptiform.simulate(cfg, state, tmp_path)
+    c = epileptiform.simulate(cfg.replace({"simulation.seed": 2}), state, tmp_path)
+    for pop in ("exc", "inh"):
+        assert np.array_equal(a.spikes[pop][0], b.spikes[pop][0])
+        assert np.array_equal(a.spikes[pop][1], b.spikes[pop][1])
+    assert not np.array_equal(a.spikes["exc"][0][:100], c.spikes["exc"][0][:100])
+
+
+def test_run_h5_follows_the_contract(runs):
+    s = runs("mg1")
+    run = read_run(s["_dir"] / "run.h5")
+    assert set(run.spikes) == {"exc", "inh"}
+    assert run.attrs["config_hash"] == s["config_hash"]
+    assert run.attrs["seed"] == 1 and run.attrs["brian2_version"] == "2.9.0"
+    assert run.config.config_hash() == s["config_hash"]
+    assert run.spikes["exc"][0].dtype == np.float64
+    assert run.rates["exc"].size == round(12.0 / run.rate_dt_s)
+    assert {"t_h", "glycine_uM"} <= set(run.drug)
+    import h5py
+
+    with h5py.File(s["_dir"] / "run.h5") as f:
+        missing = []
+        f.visititems(lambda name, obj: missing.append(name)
+                     if isinstance(obj, h5py.Dataset) and "units" not in obj.attrs else None)
+        assert missing == []
+        for key in ("config", "config_hash", "seed", "sim_version", "brian2_version", "created"):
+            assert key in f.attrs
+
+
+@pytest.mark.slow
+def test_default_network_at_physiological_mg(tmp_path):
+    cfg = resolve({}).replace({"protocol.duration_s": 6.0})
+    s = execute(cfg, tmp_path)
+    assert 0.5 < s["rate_exc_hz"] < 15 and s["n_bursts"] == 0 and not s["runaway"]
+    shutil.rmtree(tmp_path)
