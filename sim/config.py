@@ -235,6 +235,19 @@ class Config(Section):
     analysis: AnalysisConfig = AnalysisConfig()
     simulation: SimulationConfig = SimulationConfig()
 
+    @model_validator(mode="after")
+    def _dt_resolves_fastest_synapse(self) -> Config:
+        # forward Euler on a 2 ms AMPA decay needs dt <= tau/10 (sim.model.equations)
+        from sim.model.equations import TAU_AMPA_MS
+
+        limit = TAU_AMPA_MS / 10
+        if self.simulation.dt_ms > limit:
+            raise ValueError(
+                f"simulation.dt_ms must be <= {limit:g} (a tenth of the {TAU_AMPA_MS:g} ms AMPA "
+                f"decay, the fastest time constant), got {self.simulation.dt_ms:g}"
+            )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict; keys whose value is None are left out (TOML has no null)."""
         return self.model_dump(mode="python", exclude_none=True)

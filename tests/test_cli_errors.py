@@ -1,0 +1,191 @@
+"""Bad input everywhere it enters: one line naming the problem, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.cli import main
+from sim.store import RunData, write_run
+
+GOOD = '[drug]\ndose_mg_per_kg = 100.0\n'
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("milasim: ")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "c.toml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+BAD_CONFIGS = [
+    ("not toml", "this is [not toml", "not valid TOML"),
+    ("binary junk", b"\x00\xff\xfe\x89PNG\x00\x01", "not a text file"),
+    ("unknown section", "[pharmacy]\nx = 1\n", "pharmacy: unknown key"),
+    ("unknown key", "[bath]\nmagnesium = 1\n", "bath.magnesium: unknown key"),
+    ("wrong type", "[drug]\nspecies = 3\n", "drug.species"),
+    ("string for number", '[drug]\ndose_mg_per_kg = "100"\n', "drug.dose_mg_per_kg must be a number"),
+    ("nan", "[bath]\nmg_mM = nan\n", "bath.mg_mM must be a finite number"),
+    ("inf", "[drug]\ndose_mg_per_kg = inf\n", "drug.dose_mg_per_kg must be a finite number"),
+    ("negative", "[drug]\ndose_mg_per_kg = -5\n", "drug.dose_mg_per_kg must be >= 0, got -5"),
+    ("absurd Mg", "[bath]\nmg_mM = 50\n", "bath.mg_mM must be <= 10"),
+    ("both doses", "[drug]\ndose_mg = 400\ndose_mg_per_kg = 5\n", "give one of the two"),
+    ("bad choice", '[drug]\nspecies = "dog"\n', "drug.species must be one of"),
+    ("table as value", "drug = 5\n", "drug must be a table"),
+    ("coarse dt", "[simulation]\ndt_ms = 0.4\n", "simulation.dt_ms must be <= 0.2"),
+    ("extends missing", 'extends = "nowhere.toml"\n', "does not exist"),
+]
+
+
+@pytest.mark.parametrize("verb", ["validate", "pk", "run"])
+@pytest.mark.parametrize("label,text,needle", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_is_one_line_exit_2_nothing_written(capsys, tmp_path, verb, label, text, needle):
+    cfg = write(tmp_path, text)
+    out_dir = tmp_path / "out"
+    extra = ["--out", out_dir] if verb in ("run", "pk") else []
+    code, _, err = run_cli(capsys, verb, cfg, *extra)
+    assert_one_line_error(code, err, needle)
+    assert not out_dir.exists()
+
+
+def test_extends_loop(capsys, tmp_path):
+    write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    code, _, err = run_cli(capsys, "validate", tmp_path / "a.toml")
+    assert_one_line_error(code, err, "extends loop")
+
+
+def test_extends_merges_child_over_parent(capsys, tmp_path):
+    write(tmp_path, "[bath]\nmg_mM = 0.0\nglycine_uM = 3.0\n", "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\n[bath]\nmg_mM = 1.5\n', "child.toml")
+    code, out, _ = run_cli(capsys, "validate", child, "--print")
+    assert code == 0
+    assert "mg_mM = 1.5" in out and "glycine_uM = 3.0" in out
+
+
+@pytest.mark.parametrize("override,needle", [
+    ("bath.mg_mM", "expected KEY=VALUE"),
+    ("=3", "expected KEY=VALUE"),
+    ("bath.mg=0", "bath.mg: unknown key"),
+    ("bath.mg_mM=abc", "bath.mg_mM must be a number"),
+    ("bath.mg_mM=[1,", "cannot parse"),
+    ("drug.dose_mg_per_kg=-1", "drug.dose_mg_per_kg must be >= 0"),
+    ("bath.mg_mM.x=1", "bath.mg_mM must be a number"),
+    ("drug.dose_mg_per_kg.x=1", "drug.dose_mg_per_kg is a value, not a table"),
+])
+def test_bad_override(capsys, tmp_path, override, needle):
+    code, _, err = run_cli(capsys, "validate", write(tmp_path, GOOD), "--set", override)
+    assert_one_line_error(code, err, needle)
+
+
+def test_missing_files(capsys, tmp_path):
+    for verb in ("validate", "pk", "run", "plot"):
+        code, _, err = run_cli(capsys, verb, tmp_path / "absent.toml")
+        assert_one_line_error(code, err, "absent.toml", "no such file")
+    code, _, err = run_cli(capsys, "compare", tmp_path / "absent")
+    assert_one_line_error(code, err, "absent")
+
+
+def test_unwritable_out(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run_cli(capsys, "run", write(tmp_path, GOOD), "--out", blocker / "sub")
+    assert_one_line_error(code, err, "--out")
+
+
+def _fake_run(path: Path) -> Path:
+    t = np.sort(np.random.default_rng(0).uniform(0, 2, 500))
+    run = RunData(config_toml="", attrs={"seed": 1}, spikes={"exc": (t, np.arange(500) % 50)},
+                  n_nodes={"exc": 50}, rates={"exc": np.ones(2000)}, rate_dt_s=1e-3,
+                  duration_s=2.0)
+    return write_run(path, run)
+
+
+def test_corrupt_or_truncated_run_file(capsys, tmp_path):
+    good = _fake_run(tmp_path / "run.h5")
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    junk = write(tmp_path, b"not hdf5 at all", "junk.h5")
+    for bad in (truncated, junk):
+        code, _, err = run_cli(capsys, "plot", bad)
+        assert_one_line_error(code, err, bad.name)
+    assert not (tmp_path / "figures").exists()
+
+
+def test_corrupt_summary_given_to_compare(capsys, tmp_path):
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    (run_dir / "summary.json").write_text("{not json")
+    code, _, err = run_cli(capsys, "compare", run_dir)
+    assert_one_line_error(code, err, "summary.json")
+
+
+# --------------------------------------------------------------------------- property-based
+_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.integers(-10**6, 10**6),
+    st.booleans(),
+    st.text(alphabet="abcdefxyz_-.", max_size=8),
+    st.lists(st.integers(-3, 3), max_size=3),
+)
+_keys = st.sampled_from([
+    "drug.dose_mg_per_kg", "drug.dose_mg", "drug.species", "drug.route", "drug.days",
+    "drug.time_after_dose_h", "drug.region", "drug.mao_b_inhibitor", "bath.mg_mM",
+    "bath.glycine_uM", "bath.apv_uM", "protocol.duration_s", "simulation.seed",
+    "simulation.dt_ms", "network.n_exc", "mechanisms.tonic_glyr", "analysis.warmup_s",
+    "bath.unknown", "nosuch.key", "drug",
+])
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
+    if isinstance(v, str):
+        return '"' + v + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(str(x) for x in v) + "]"
+    return str(v)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(overrides=st.lists(st.tuples(_keys, _values), max_size=4))
+def test_any_override_is_valid_or_one_line_error(capsys, tmp_path, overrides):
+    cfg = write(tmp_path, GOOD)
+    args = []
+    for key, value in overrides:
+        args += ["--set", f"{key}={_toml_value(value)}"]
+    code, out, err = run_cli(capsys, "validate", cfg, *args)
+    if code == 0:
+        assert "ok (config_hash" in out and err == ""
+    else:
+        assert_one_line_error(code, err)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=200))
+def test_any_file_content_is_valid_or_one_line_error(capsys, tmp_path, text):
+    code, out, err = run_cli(capsys, "validate", write(tmp_path, text))
+    if code != 0:
+        assert_one_line_error(code, err)
