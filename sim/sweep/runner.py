@@ -1,0 +1,279 @@
+"""``milasim sweep``: every grid point of an experiment as a Dask task, resumable.
+
+:func:`run_sweep` does, in this order:
+
+1. read and validate the whole grid (:func:`sim.sweep.grid.load_experiment`) and the choice of
+   workers; any problem is an InputError/ConfigError (exit 2) and nothing is written;
+2. look at ``OUT/runs/``: finished runs are recognised by id. Without ``resume`` an OUT that holds
+   finished runs is refused (InputError naming ``--resume``); with it they are skipped;
+3. submit the remaining points (:func:`sim.sweep.layout.run_point`, ``retries`` for raised errors;
+   a worker that dies has its task rescheduled by the scheduler) and follow them with a progress
+   bar. A failed run is reported with its log as soon as it fails, and the sweep goes on;
+4. rebuild ``OUT/sweep.csv`` from the run folders and draw ``OUT/figures/``, also after an
+   interruption (SIGINT or SIGTERM: pending tasks are cancelled, finished runs kept, exit code 130).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.paths import default_out_dir, prepare_out_dir
+from sim.sweep.grid import Experiment, GridPoint, load_experiment
+from sim.sweep.layout import SweepLayout, run_point
+
+#: Dask ``retries`` of a task that raised (not of a run that failed: that is final).
+RETRIES = 2
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+@dataclass
+class RunFailure:
+    run_id: str
+    values: dict[str, Any]
+    error: str
+    log: str | None = None
+
+    def line(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.values.items())
+        log = f"; log: {self.log}" if self.log and self.log not in self.error else ""
+        return f"run {self.run_id} ({shown}) failed: {self.error}{log}"
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did. ``exit_code``: 130 interrupted, 1 a run failed, 0 otherwise."""
+
+    experiment: str
+    out_dir: Path
+    total: int
+    target: str = ""
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[RunFailure] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    csv: Path | None = None
+    rows: int = 0
+    figures: list[Path] = field(default_factory=list)
+    dashboard: str | None = None
+    wall_time_s: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if self.failed else EXIT_OK
+
+    def summary(self) -> str:
+        head = (f"sweep {self.experiment}: {self.total} runs: {len(self.done)} done, "
+                f"{len(self.failed)} failed, {len(self.skipped)} skipped (finished before)")
+        if self.not_run:
+            head += f", {len(self.not_run)} not run"
+        lines = [f"{head} [{_duration(self.wall_time_s)}]"]
+        if self.interrupted:
+            lines.append("  interrupted: finished runs kept; add --resume to do the rest")
+        lines += [f"  {f.line()}" for f in self.failed]
+        if self.csv is not None:
+            lines.append(f"  table:   {self.csv} ({self.rows} rows)")
+        lines += [f"  figure:  {p}" for p in self.figures]
+        return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+# --------------------------------------------------------------------------- signals
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt once; a second one exits at once (130)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def again(signum: int, frame: Any) -> None:
+        print("milasim: interrupted again, exiting without cleaning up", file=sys.stderr)
+        os._exit(EXIT_INTERRUPTED)
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, again)
+        signal.signal(signal.SIGTERM, again)
+        raise KeyboardInterrupt
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in old:
+        signal.signal(s, first)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+# --------------------------------------------------------------------------- the sweep
+def run_sweep(
+    experiment_path: str | Path,
+    overrides: Iterable[str | tuple[str, Any]] = (),
+    out_dir: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+) -> SweepReport:
+    """Run the grid of ``experiment_path`` into ``out_dir`` (default ``results/<stem>/``).
+
+    ``overrides``: ``--set`` strings (``"bath.mg_mM=0"``, ``"sweep.simulation.seed=[1,2]"``,
+    ``"cluster.jobs=4"``). ``workers``: local worker processes (default: the machine's cores), or
+    with a batch system the number of workers to ask for. ``scheduler``: address of a running Dask
+    scheduler. ``cluster``: "local" | "slurm" | "pbs" | "sge" (default: ``[cluster] kind`` of the
+    file, else local). ``resume``: keep finished runs and do the rest. ``quiet``: no progress bar,
+    no summary (failed runs are still reported on stderr).
+
+    Raises InputError/ConfigError (exit 2, nothing written) for a bad experiment, option or OUT;
+    returns a :class:`SweepReport` otherwise (``report.exit_code`` is the command's exit code).
+    """
+    t0 = time.perf_counter()
+    from sim.sweep.cluster import choose_target
+
+    experiment = load_experiment(experiment_path, overrides or ())
+    target = choose_target(experiment.cluster, workers, scheduler, cluster)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(Path(experiment_path))
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    finished = set(SweepLayout(out).finished_ids())
+    if finished and not resume:
+        mine = finished & set(experiment.run_ids)
+        if mine:
+            raise InputError(f"--out {out}: already holds {len(mine)} finished run(s) of this "
+                             "experiment; add --resume to keep them and run the rest, or choose "
+                             "another --out")
+        raise InputError(f"--out {out}: already holds {len(finished)} finished run(s) of another "
+                         "sweep; choose another --out (or add --resume to add this grid to them)")
+    prepare_out_dir(out)
+    layout = SweepLayout(out.resolve())
+    _write_manifest(layout, experiment)
+    layout.clean_tmp(finished)
+
+    todo = [p for p in experiment.points if p.run_id not in finished]
+    report = SweepReport(experiment=experiment.name, out_dir=layout.root,
+                         total=len(experiment.points), target=target.describe(),
+                         skipped=[p.run_id for p in experiment.points if p.run_id in finished])
+    say = (lambda text: None) if quiet else (lambda text: print(f"milasim: {text}",
+                                                                  file=sys.stderr))
+    skipped = f" ({len(report.skipped)} finished before, skipped)" if report.skipped else ""
+    say(f"sweep {experiment.name}: {report.total} runs{skipped} into {layout.root}")
+
+    with _interruptible():
+        try:
+            if todo:
+                say(f"running {len(todo)} on {report.target}; the first run of each network "
+                    "structure compiles it (once)")
+                _run_on_dask(todo, layout, target, report, quiet)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            handled = set(report.done) | {f.run_id for f in report.failed}
+            report.not_run = [p.run_id for p in todo if p.run_id not in handled]
+        _finish(experiment, layout, report, quiet)
+    report.wall_time_s = time.perf_counter() - t0
+    if not quiet:
+        print(report.summary())
+    return report
+
+
+def _write_manifest(layout: SweepLayout, experiment: Experiment) -> None:
+    data = {**experiment.manifest(), "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    tmp = layout.manifest.with_name(f".{layout.manifest.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    os.replace(tmp, layout.manifest)
+
+
+def _finish(experiment: Experiment, layout: SweepLayout, report: SweepReport, quiet: bool) -> None:
+    """sweep.csv and figures from what is on disk (also after an interruption)."""
+    from sim.sweep.figures import plot_sweep
+    from sim.sweep.table import rebuild
+
+    table = rebuild(layout, experiment)
+    report.csv, report.rows = layout.csv, len(table.rows)
+    try:
+        description = experiment.base.experiment.description
+        title = f"{experiment.name}: {description}" if description else experiment.name
+        report.figures = plot_sweep(table, layout.figures, title=title)
+    except Exception as exc:  # noqa: BLE001 - the runs and the table are done; say, don't lose them
+        print(f"milasim: warning: the sweep figures could not be drawn ({type(exc).__name__}: "
+              f"{exc}); sweep.csv is complete", file=sys.stderr)
+    layout.clean_tmp(set(layout.finished_ids()))
+
+
+def _failure_of(future: Any, point: GridPoint, layout: SweepLayout) -> RunFailure:
+    """A task that raised (after its retries) or whose workers kept dying."""
+    exc = future.exception()
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        error = "its worker died every time it ran it (KilledWorker: out of memory or killed?)"
+    else:
+        error = f"{name}: {exc}"
+    log = layout.failed_dir(point.run_id) / "run.log"
+    return RunFailure(point.run_id, dict(point.values), error,
+                      str(log) if log.is_file() else None)
+
+
+def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report: SweepReport,
+                 quiet: bool) -> None:
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    from sim.sweep.cluster import connect, dashboard_of
+
+    with connect(target, quiet=quiet) as (client, _):
+        report.dashboard = dashboard_of(client)
+        if report.dashboard and not quiet:
+            print(f"milasim: Dask dashboard: {report.dashboard}", file=sys.stderr)
+        token = secrets.token_hex(4)
+        futures = {
+            client.submit(run_point, p.config, p.run_id, str(layout.root), retries=RETRIES,
+                          key=f"milasim-run-{p.run_id}-{token}", pure=False): p
+            for p in todo
+        }
+        bar = tqdm(total=report.total, initial=len(report.skipped), unit="run",
+                   desc=f"sweep {report.experiment}", disable=quiet, file=sys.stderr,
+                   dynamic_ncols=True, smoothing=0.1)
+        try:
+            for future in as_completed(futures):
+                point = futures[future]
+                if future.status == "finished":
+                    outcome = future.result()
+                    if outcome["status"] == "done":
+                        report.done.append(point.run_id)
+                    else:
+                        failure = RunFailure(point.run_id, dict(point.values), outcome["error"],
+                                             outcome.get("log"))
+                        report.failed.append(failure)
+                        tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
+                elif future.status == "error":
+                    failure = _failure_of(future, point, layout)
+                    report.failed.append(failure)
+                    tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
+                else:  # cancelled from outside (another client, a scheduler restart)
+                    report.not_run.append(point.run_id)
+                bar.update(1)
+        except KeyboardInterrupt:
+            pending = [f for f in futures if not f.done()]
+            client.cancel(pending)
+            raise
+        finally:
+            bar.close()

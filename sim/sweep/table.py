@@ -1,0 +1,160 @@
+"""``OUT/sweep.csv``: one row per finished run, rebuilt from the run folders on disk.
+
+Columns, in order:
+
+1. ``run_id``;
+2. the swept keys, dotted (``drug.dose_mg_per_kg``, ``simulation.seed``, ...), in axis order;
+3. ``glycine_uM``, ``glycine_site_occupancy``;
+4. every other scalar of the run's ``summary.json``, in its order (``burst_rate_hz``, ...,
+   ``wall_time_s``); a table of scalars such as ``ltp_percent_by_frequency`` becomes one column
+   per entry (``ltp_percent_by_frequency.100``). ``config``, ``versions`` and ``config_hash``
+   (= ``run_id``) are left out.
+
+Rows follow the grid's order; finished runs that are not in the current grid (an OUT resumed with a
+smaller grid) come after, sorted by id, their swept values read from the config in their summary.
+Empty cell = missing or undefined (a NaN metric is ``null`` in summary.json). Booleans are
+``True``/``False``. The file is written under a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.sweep.grid import Experiment
+from sim.sweep.layout import RUN_MARKER, SweepLayout
+
+LEAD_METRICS = ("glycine_uM", "glycine_site_occupancy")
+LEFT_OUT = frozenset({"config", "versions", "config_hash", "run_id"})
+
+
+@dataclass
+class SweepTable:
+    """The rows of sweep.csv as Python values (what the figures read)."""
+
+    swept: list[str]
+    metrics: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return ["run_id", *self.swept, *self.metrics]
+
+
+def _dotted(table: Mapping[str, Any] | None, key: str) -> Any:
+    node: Any = table or {}
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _scalars(summary: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if key in LEFT_OUT:
+            continue
+        if isinstance(value, Mapping):
+            for sub, inner in value.items():
+                if inner is None or isinstance(inner, bool | int | float | str):
+                    out[f"{key}.{sub}"] = inner
+        elif value is None or isinstance(value, bool | int | float | str):
+            out[key] = value
+    return out
+
+
+def read_summary(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"milasim: warning: {path}: unreadable ({exc}); left out of sweep.csv",
+              file=sys.stderr)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
+    """Rows of every finished run under ``layout.runs``, grid order first."""
+    order = {run_id: i for i, run_id in enumerate(experiment.run_ids)}
+    finished = sorted(layout.finished_ids(), key=lambda r: (order.get(r, len(order)), r))
+    swept = experiment.swept_keys
+    table = SweepTable(swept=swept, metrics=[])
+    seen_metrics: dict[str, None] = dict.fromkeys(LEAD_METRICS)
+    for run_id in finished:
+        summary = read_summary(layout.run_dir(run_id) / RUN_MARKER)
+        if summary is None:
+            continue
+        point = experiment.point(run_id)
+        row: dict[str, Any] = {"run_id": run_id}
+        for key in swept:
+            row[key] = point.values[key] if point is not None else _dotted(summary.get("config"), key)
+        scalars = _scalars(summary)
+        for key in scalars:
+            if key not in swept:
+                seen_metrics.setdefault(key, None)
+        row.update({k: v for k, v in scalars.items() if k not in swept})
+        table.rows.append(row)
+    table.metrics = list(seen_metrics)
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def write_csv(table: SweepTable, path: Path) -> Path:
+    """Write ``table`` to ``path`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow([_cell(row.get(c)) for c in table.columns])
+    os.replace(tmp, path)
+    return path
+
+
+def rebuild(layout: SweepLayout, experiment: Experiment) -> SweepTable:
+    """Collect the finished runs and (re)write ``OUT/sweep.csv``."""
+    table = collect(layout, experiment)
+    write_csv(table, layout.csv)
+    return table
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """(columns, rows as strings): for tests and quick looks."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def number(value: Any) -> float:
+    """A cell as a float (booleans 0/1); NaN when missing or not a number."""
+    if isinstance(value, bool):
+        return float(value)
+    if value is None or isinstance(value, str):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def numeric_metrics(table: SweepTable, names: Sequence[str] | None = None) -> list[str]:
+    """Metrics (among ``names``, default all) with at least one finite value."""
+    candidates = names if names is not None else table.metrics
+    return [m for m in candidates if m in table.metrics
+            and any(math.isfinite(number(r.get(m))) for r in table.rows)]
