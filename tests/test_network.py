@@ -131,3 +131,24 @@ def test_default_network_at_physiological_mg(tmp_path):
     s = execute(cfg, tmp_path)
     assert 0.5 < s["rate_exc_hz"] < 15 and s["n_bursts"] == 0 and not s["runaway"]
     shutil.rmtree(tmp_path)
+
+
+def test_mg_washout_within_a_run_unblocks_nmda(runs):
+    s = runs("washout", **{"bath.mg_mM": 0.0, "protocol.mg_washout_from_mM": 1.2,
+                           "protocol.mg_washout_start_s": 5.0,
+                           "protocol.mg_washout_duration_s": 2.0})
+    run = read_run(s["_dir"] / "run.h5")
+    t, g = run.traces["t_s"], run.traces["g_nmda_exc_nS"].mean(axis=1)
+    before = g[(t > 2.0) & (t < 5.0)].mean()
+    after = g[t > 7.0].mean()
+    assert after > 1.5 * before
+    assert s["n_bursts"] >= 1
+
+
+def test_glycine_washin_steps_occupancy_mid_run(runs):
+    s = runs("washin", **{"protocol.glycine_washin_uM": 30.0,
+                          "protocol.glycine_washin_start_s": 6.0, "mechanisms.tonic_glyr": False})
+    run = read_run(s["_dir"] / "run.h5")
+    assert run.conditions["occupancy_exc_after"] > run.conditions["occupancy_exc_before"] + 0.4
+    t, g = run.traces["t_s"], run.traces["g_nmda_exc_nS"].mean(axis=1)
+    assert g[t > 6.5].mean() > 1.5 * g[(t > 2.0) & (t < 6.0)].mean()
