@@ -292,13 +292,20 @@ def test_everything_finished_runs_nothing_and_rebuilds_the_table(tmp_path, exper
 
 def test_interrupt_and_failure_exit_codes(tmp_path, experiment, monkeypatch):
     def interrupted(todo, layout, target, report, quiet):
-        report.done.append(todo[0].run_id)
+        fake_run(layout, todo[0].config)  # finished on disk, its result not read yet
+        cut_short = layout.failed_dir(todo[1].run_id)  # an attempt ended by stopping the workers
+        cut_short.mkdir(parents=True)
+        (cut_short / "run.log").write_text("$ main ...\n")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sweep_runner, "_run_on_dask", interrupted)
     report = run_sweep(experiment, [], tmp_path / "a", quiet=True)
     assert report.interrupted and report.exit_code == 130
-    assert len(report.not_run) == 5 and (tmp_path / "a" / "sweep.csv").exists()
+    exp = load_experiment(experiment)
+    assert report.done == exp.run_ids[:1] and report.not_run == exp.run_ids[1:]
+    assert not (tmp_path / "a" / "failed").exists()
+    _, rows = read_csv(tmp_path / "a" / "sweep.csv")
+    assert [r["run_id"] for r in rows] == exp.run_ids[:1]
 
     def one_failed(todo, layout, target, report, quiet):
         report.failed.append(sweep_runner.RunFailure(todo[0].run_id, dict(todo[0].values),

@@ -150,6 +150,7 @@ def connect(target: Target, *, quiet: bool = False) -> Iterator[tuple[Any, Any]]
             n_workers=target.workers, threads_per_worker=1, processes=True,
             dashboard_address="127.0.0.1:0", host="127.0.0.1",
             silence_logs=logging.ERROR if quiet else logging.WARNING,
+            preload=["sim.sweep.worker_setup"],  # Ctrl-C is for the sweep, not its workers
         )
         client = Client(owned)
     elif target.kind == "scheduler":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import threading
@@ -178,6 +179,7 @@ def run_sweep(
     skipped = f" ({len(report.skipped)} finished before, skipped)" if report.skipped else ""
     say(f"sweep {experiment.name}: {report.total} runs{skipped} into {layout.root}")
 
+    started = time.time()
     with _interruptible():
         try:
             if todo:
@@ -186,13 +188,32 @@ def run_sweep(
                 _run_on_dask(todo, layout, target, report, quiet)
         except KeyboardInterrupt:
             report.interrupted = True
-            handled = set(report.done) | {f.run_id for f in report.failed}
-            report.not_run = [p.run_id for p in todo if p.run_id not in handled]
+            # what is on disk counts: runs may have finished after the last result was read
+            on_disk = set(layout.finished_ids())
+            failed = {f.run_id for f in report.failed}
+            report.done = [p.run_id for p in todo if p.run_id in on_disk]
+            report.failed = [f for f in report.failed if f.run_id not in on_disk]
+            report.not_run = [p.run_id for p in todo
+                              if p.run_id not in on_disk and p.run_id not in failed]
+            _forget_interrupted_attempts(layout, report.not_run, since=started)
         _finish(experiment, layout, report, quiet)
     report.wall_time_s = time.perf_counter() - t0
     if not quiet:
         print(report.summary())
     return report
+
+
+def _forget_interrupted_attempts(layout: SweepLayout, run_ids: list[str], since: float) -> None:
+    """Attempts cut short by stopping the workers are not failures: drop their folders."""
+    for run_id in run_ids:
+        folder = layout.failed_dir(run_id)
+        log = folder / "run.log"
+        if log.is_file() and log.stat().st_mtime >= since:
+            shutil.rmtree(folder, ignore_errors=True)
+    try:
+        layout.failed.rmdir()  # only when empty
+    except OSError:
+        pass
 
 
 def _write_manifest(layout: SweepLayout, experiment: Experiment) -> None:
@@ -230,6 +251,13 @@ def _failure_of(future: Any, point: GridPoint, layout: SweepLayout) -> RunFailur
     log = layout.failed_dir(point.run_id) / "run.log"
     return RunFailure(point.run_id, dict(point.values), error,
                       str(log) if log.is_file() else None)
+
+
+def _quiet_distributed() -> None:
+    """The nannies' warnings about killing busy workers, expected after a Ctrl-C: off."""
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report: SweepReport,
@@ -272,6 +300,8 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
                     report.not_run.append(point.run_id)
                 bar.update(1)
         except KeyboardInterrupt:
+            if target.kind == "local":  # our own workers are about to be stopped
+                _quiet_distributed()
             pending = [f for f in futures if not f.done()]
             client.cancel(pending)
             raise
