@@ -144,10 +144,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_yet(name: str, issue: int):
-    def cmd(args: argparse.Namespace) -> int:
-        raise InputError(f"`milasim {name}` arrives with issue {issue}")
-    return cmd
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import run_sweep
+
+    report = run_sweep(
+        args.experiment, args.overrides, args.out, workers=args.workers,
+        scheduler=args.scheduler, cluster=args.cluster, resume=args.resume, quiet=args.quiet,
+    )
+    return report.exit_code
 
 
 COMMANDS = {
@@ -156,7 +160,7 @@ COMMANDS = {
     "run": cmd_run,
     "plot": cmd_plot,
     "compare": cmd_compare,
-    "sweep": _not_yet("sweep", 6),
+    "sweep": cmd_sweep,
 }
 
 
