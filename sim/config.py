@@ -240,12 +240,18 @@ class Config(Section):
         # forward Euler on a 2 ms AMPA decay needs dt <= tau/10 (sim.model.equations)
         from sim.model.equations import TAU_AMPA_MS
 
+        dt_ms = self.simulation.dt_ms
         limit = TAU_AMPA_MS / 10
-        if self.simulation.dt_ms > limit:
+        if dt_ms > limit:
             raise ValueError(
                 f"simulation.dt_ms must be <= {limit:g} (a tenth of the {TAU_AMPA_MS:g} ms AMPA "
-                f"decay, the fastest time constant), got {self.simulation.dt_ms:g}"
+                f"decay, the fastest time constant), got {dt_ms:g}"
             )
+        for key in ("depression_tau_rec_s", "adaptation_tau_s"):
+            tau_s = getattr(self.network, key)
+            if tau_s * 1e3 < 10 * dt_ms:
+                raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "
+                                 f"({10 * dt_ms * 1e-3:g} s), got {tau_s:g}")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -53,6 +53,8 @@ BAD_CONFIGS = [
     ("bad choice", '[drug]\nspecies = "dog"\n', "drug.species must be one of"),
     ("table as value", "drug = 5\n", "drug must be a table"),
     ("coarse dt", "[simulation]\ndt_ms = 0.4\n", "simulation.dt_ms must be <= 0.2"),
+    ("tau below dt", "[network]\ndepression_tau_rec_s = 0.0001\n",
+     "network.depression_tau_rec_s must be >= 10 x simulation.dt_ms"),
     ("extends missing", 'extends = "nowhere.toml"\n', "does not exist"),
 ]
 

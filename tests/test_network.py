@@ -152,3 +152,18 @@ def test_glycine_washin_steps_occupancy_mid_run(runs):
     assert run.conditions["occupancy_exc_after"] > run.conditions["occupancy_exc_before"] + 0.4
     t, g = run.traces["t_s"], run.traces["g_nmda_exc_nS"].mean(axis=1)
     assert g[t > 6.5].mean() > 1.5 * g[(t > 2.0) & (t < 6.0)].mean()
+
+
+def test_numerical_blow_up_stops_the_run_clearly_and_keeps_the_log(tmp_path):
+    # Validation refuses time constants below 10 dt; bypass it (model_copy does not validate)
+    # to give the depression variable a 0.1 us recovery, which forward Euler cannot integrate.
+    from sim.errors import RunError
+
+    cfg = small(**{"protocol.duration_s": 0.5})
+    cfg = cfg.model_copy(update={
+        "network": cfg.network.model_copy(update={"depression_tau_rec_s": 1e-7})})
+
+    with pytest.raises(RunError, match="numerical blow-up.*population exc"):
+        execute(cfg, tmp_path)
+    assert (tmp_path / "run.log").exists()
+    assert not (tmp_path / "summary.json").exists() and not (tmp_path / "run.h5").exists()

@@ -148,6 +148,9 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         outputs[f"{pop}_t"] = (mon, "t")
         outputs[f"{pop}_i"] = (mon, "i")
         recorded[pop] = n_rec
+        # the final state of every neuron, to catch a numerical blow-up anywhere in the network
+        outputs[f"{pop}_v_final"] = (group, "v")
+        outputs[f"{pop}_w_final"] = (group, "w_ad")
     # A few pyramidal cells' NMDA conductance and voltage at 1 ms: the "NMDA drive" read-out.
     n_traced = min(TRACED_NEURONS, sizes["exc"])
     traces = StateMonitor(groups["exc"], ["g_nmda", "v"], record=range(n_traced), dt=1 * ms,

@@ -42,6 +42,26 @@ class NetworkOutput:
     v_mV: np.ndarray  # their membrane potential, time x neuron
 
 
+def check_finite(out: dict[str, np.ndarray]) -> None:
+    """RunError naming the population (and time, where traced) if any state went NaN or inf."""
+    from sim.errors import RunError
+
+    traced = out["trace_g_nmda"], out["trace_v"]
+    bad_rows = ~np.all(np.isfinite(np.hstack(traced)), axis=1) if len(out["trace_t"]) else []
+    if np.any(bad_rows):
+        t = float(out["trace_t"][np.argmax(bad_rows)])
+        raise RunError(f"numerical blow-up: non-finite state in population exc at t = {t:.4f} s "
+                       "(try a smaller simulation.dt_ms or check the conductances)")
+    for pop in ("exc", "inh"):
+        for var in ("v", "w"):
+            values = out[f"{pop}_{var}_final"]
+            if not np.all(np.isfinite(values)):
+                n = int(np.sum(~np.isfinite(values)))
+                raise RunError(f"numerical blow-up: {n} neuron(s) of population {pop} have a "
+                               f"non-finite {var} at the end of the run (try a smaller "
+                               "simulation.dt_ms or check the conductances)")
+
+
 def simulate(
     cfg: Config, state: dict[str, float], workdir: Path, *, progress: bool = False,
     log_path: Path | None = None,
@@ -53,6 +73,7 @@ def simulate(
         progress=progress, log_path=log_path,
     )
     info = build.info
+    check_finite(out)
     spikes = {}
     for pop in ("exc", "inh"):
         t, i = out[f"{pop}_t"], out[f"{pop}_i"]

@@ -1,0 +1,29 @@
+"""The finite-state check that stops a run on a numerical blow-up."""
+
+import numpy as np
+import pytest
+
+from sim.errors import RunError
+from sim.protocols.epileptiform import check_finite
+
+
+def outputs(**changes):
+    out = {"trace_t": np.arange(3) * 1e-3, "trace_g_nmda": np.ones((3, 2)),
+           "trace_v": np.ones((3, 2)), "exc_v_final": np.ones(4), "inh_v_final": np.ones(2),
+           "exc_w_final": np.zeros(4), "inh_w_final": np.zeros(2)}
+    out.update(changes)
+    return out
+
+
+def test_finite_state_passes():
+    check_finite(outputs())
+
+
+def test_nan_in_a_trace_names_population_and_time():
+    with pytest.raises(RunError, match=r"population exc at t = 0\.0010 s"):
+        check_finite(outputs(trace_v=np.array([[1, 1], [1, np.nan], [np.nan, 1]])))
+
+
+def test_inf_in_final_state_names_population_and_variable():
+    with pytest.raises(RunError, match="1 neuron.*population inh.*non-finite v"):
+        check_finite(outputs(inh_v_final=np.array([1.0, np.inf])))
