@@ -192,6 +192,14 @@ def test_external_scheduler(tmp_path, experiment, external):
     check_complete(out, experiment)
 
 
+def test_unreachable_scheduler_is_bad_input_and_writes_nothing(tmp_path, experiment):
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{free_port()}"  # nobody listens there
+    with pytest.raises(InputError, match=f"^--scheduler {address}: cannot connect"):
+        run_sweep(experiment, [], out, scheduler=address, quiet=True)
+    assert not out.exists()
+
+
 def test_worker_killed_mid_sweep_still_completes(tmp_path, experiment, external):
     out = tmp_path / "out"
     layout = SweepLayout(out)

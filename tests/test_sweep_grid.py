@@ -255,7 +255,7 @@ def test_finished_runs_are_refused_without_resume_and_skipped_with_it(tmp_path, 
 
     submitted: list[str] = []
 
-    def record(todo, layout, target, report, quiet):
+    def record(todo, layout, target, report, quiet, stop):
         submitted.extend(p.run_id for p in todo)
 
     monkeypatch.setattr(sweep_runner, "_run_on_dask", record)
@@ -291,7 +291,7 @@ def test_everything_finished_runs_nothing_and_rebuilds_the_table(tmp_path, exper
 
 
 def test_interrupt_and_failure_exit_codes(tmp_path, experiment, monkeypatch):
-    def interrupted(todo, layout, target, report, quiet):
+    def interrupted(todo, layout, target, report, quiet, stop):
         fake_run(layout, todo[0].config)  # finished on disk, its result not read yet
         cut_short = layout.failed_dir(todo[1].run_id)  # an attempt ended by stopping the workers
         cut_short.mkdir(parents=True)
@@ -307,7 +307,7 @@ def test_interrupt_and_failure_exit_codes(tmp_path, experiment, monkeypatch):
     _, rows = read_csv(tmp_path / "a" / "sweep.csv")
     assert [r["run_id"] for r in rows] == exp.run_ids[:1]
 
-    def one_failed(todo, layout, target, report, quiet):
+    def one_failed(todo, layout, target, report, quiet, stop):
         report.failed.append(sweep_runner.RunFailure(todo[0].run_id, dict(todo[0].values),
                                                      "boom", "/x/run.log"))
 

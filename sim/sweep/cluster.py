@@ -80,16 +80,22 @@ def choose_target(
     if kind == "local":
         n = workers or (file_cluster.workers if file_cluster else None) or machine_cores()
         return Target(kind="local", workers=n)
+    _need_jobqueue(kind)  # before anything is written
     spec = file_cluster if file_cluster is not None else ClusterConfig(kind=kind)  # type: ignore[arg-type]
     return Target(kind=kind, workers=workers, spec=spec)
 
 
+def _need_jobqueue(kind: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("dask_jobqueue") is None:
+        raise InputError(f"--cluster {kind} needs dask-jobqueue: "
+                         "pip install 'milasim[slurm]' (or pip install dask-jobqueue)")
+
+
 def _jobqueue_cluster(target: Target) -> Any:
-    try:
-        import dask_jobqueue
-    except ImportError:
-        raise InputError(f"--cluster {target.kind} needs dask-jobqueue: "
-                         "pip install 'milasim[slurm]' (or pip install dask-jobqueue)") from None
+    _need_jobqueue(target.kind)
+    import dask_jobqueue
     spec = target.spec or ClusterConfig(kind=target.kind)  # type: ignore[arg-type]
     cls = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster,
            "sge": dask_jobqueue.SGECluster}[target.kind]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -99,27 +100,44 @@ def _duration(seconds: float) -> str:
 
 
 # --------------------------------------------------------------------------- signals
+class _Stop:
+    """What SIGINT/SIGTERM do during a sweep.
+
+    The first signal raises KeyboardInterrupt, except while results are being collected
+    (``deferred``): then it only sets ``requested`` and the collecting loop raises at a point of
+    its choosing, never inside a Dask call (distributed's ``sync`` does not survive an exception
+    raised inside it cleanly). A second signal exits at once with 130.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.deferred = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            print("milasim: interrupted again, exiting without cleaning up", file=sys.stderr)
+            os._exit(EXIT_INTERRUPTED)
+        self.requested = True
+        if not self.deferred:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+
 @contextmanager
-def _interruptible() -> Iterator[None]:
-    """SIGINT and SIGTERM raise KeyboardInterrupt once; a second one exits at once (130)."""
+def _interruptible() -> Iterator[_Stop]:
+    """Install :class:`_Stop` for SIGINT and SIGTERM (main thread only), restore on exit."""
+    stop = _Stop()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stop
         return
-
-    def again(signum: int, frame: Any) -> None:
-        print("milasim: interrupted again, exiting without cleaning up", file=sys.stderr)
-        os._exit(EXIT_INTERRUPTED)
-
-    def first(signum: int, frame: Any) -> None:
-        signal.signal(signal.SIGINT, again)
-        signal.signal(signal.SIGTERM, again)
-        raise KeyboardInterrupt
-
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in old:
-        signal.signal(s, first)
+        signal.signal(s, stop.handler)
     try:
-        yield
+        yield stop
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
@@ -165,9 +183,9 @@ def run_sweep(
                              "another --out")
         raise InputError(f"--out {out}: already holds {len(finished)} finished run(s) of another "
                          "sweep; choose another --out (or add --resume to add this grid to them)")
+    created = not out.exists()
     prepare_out_dir(out)
     layout = SweepLayout(out.resolve())
-    _write_manifest(layout, experiment)
     layout.clean_tmp(finished)
 
     todo = [p for p in experiment.points if p.run_id not in finished]
@@ -180,12 +198,17 @@ def run_sweep(
     say(f"sweep {experiment.name}: {report.total} runs{skipped} into {layout.root}")
 
     started = time.time()
-    with _interruptible():
+    with _interruptible() as stop:
         try:
             if todo:
                 say(f"running {len(todo)} on {report.target}; the first run of each network "
                     "structure compiles it (once)")
-                _run_on_dask(todo, layout, target, report, quiet)
+                _run_on_dask(todo, layout, target, report, quiet, stop)
+        except InputError:  # the workers could not be had (unreachable scheduler, bad [cluster])
+            if created:
+                with contextlib.suppress(OSError):
+                    layout.root.rmdir()  # only if still empty: nothing written
+            raise
         except KeyboardInterrupt:
             report.interrupted = True
             # what is on disk counts: runs may have finished after the last result was read
@@ -228,6 +251,7 @@ def _finish(experiment: Experiment, layout: SweepLayout, report: SweepReport, qu
     from sim.sweep.figures import plot_sweep
     from sim.sweep.table import rebuild
 
+    _write_manifest(layout, experiment)
     table = rebuild(layout, experiment)
     report.csv, report.rows = layout.csv, len(table.rows)
     try:
@@ -261,16 +285,22 @@ def _quiet_distributed() -> None:
 
 
 def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report: SweepReport,
-                 quiet: bool) -> None:
+                 quiet: bool, stop: _Stop | None = None) -> None:
     from distributed import as_completed
     from tqdm import tqdm
 
     from sim.sweep.cluster import connect, dashboard_of
 
+    stop = stop or _Stop()
     with connect(target, quiet=quiet) as (client, _):
         report.dashboard = dashboard_of(client)
-        if report.dashboard and not quiet:
-            print(f"milasim: Dask dashboard: {report.dashboard}", file=sys.stderr)
+        if not quiet:
+            if report.dashboard:
+                print(f"milasim: Dask dashboard: {report.dashboard}", file=sys.stderr)
+            if target.kind != "local" and not client.scheduler_info().get("workers"):
+                print("milasim: no worker has joined yet; runs start when workers do"
+                      + (" (batch jobs queued)" if target.kind != "scheduler" else ""),
+                      file=sys.stderr)
         token = secrets.token_hex(4)
         futures = {
             client.submit(run_point, p.config, p.run_id, str(layout.root), retries=RETRIES,
@@ -280,30 +310,44 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
         bar = tqdm(total=report.total, initial=len(report.skipped), unit="run",
                    desc=f"sweep {report.experiment}", disable=quiet, file=sys.stderr,
                    dynamic_ncols=True, smoothing=0.1)
+        stop.deferred = True
         try:
-            for future in as_completed(futures):
-                point = futures[future]
-                if future.status == "finished":
-                    outcome = future.result()
-                    if outcome["status"] == "done":
-                        report.done.append(point.run_id)
-                    else:
-                        failure = RunFailure(point.run_id, dict(point.values), outcome["error"],
-                                             outcome.get("log"))
-                        report.failed.append(failure)
-                        tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
-                elif future.status == "error":
-                    failure = _failure_of(future, point, layout)
-                    report.failed.append(failure)
-                    tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
-                else:  # cancelled from outside (another client, a scheduler restart)
-                    report.not_run.append(point.run_id)
-                bar.update(1)
+            stop.check()
+            pending = as_completed(futures)
+            while not pending.is_empty():
+                if not pending.has_ready():
+                    time.sleep(0.1)
+                    stop.check()
+                    continue
+                for future in pending.next_batch(block=False):
+                    _collect(future, futures[future], layout, report)
+                    bar.update(1)
+                stop.check()
         except KeyboardInterrupt:
             if target.kind == "local":  # our own workers are about to be stopped
                 _quiet_distributed()
-            pending = [f for f in futures if not f.done()]
-            client.cancel(pending)
+            client.cancel([f for f in futures if not f.done()])
             raise
         finally:
+            stop.deferred = False
             bar.close()
+
+
+def _collect(future: Any, point: GridPoint, layout: SweepLayout, report: SweepReport) -> None:
+    """One finished future into the report; a failed run is printed at once."""
+    from tqdm import tqdm
+
+    if future.status == "finished":
+        outcome = future.result()
+        if outcome["status"] == "done":
+            report.done.append(point.run_id)
+            return
+        failure = RunFailure(point.run_id, dict(point.values), outcome["error"],
+                             outcome.get("log"))
+    elif future.status == "error":
+        failure = _failure_of(future, point, layout)
+    else:  # cancelled from outside (another client, a scheduler restart)
+        report.not_run.append(point.run_id)
+        return
+    report.failed.append(failure)
+    tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
