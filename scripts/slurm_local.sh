@@ -27,7 +27,10 @@ stop() {
     for name in slurmd slurmctld munged; do
         pidfile="$RUN_DIR/$name.pid"
         if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-            kill "$(cat "$pidfile")" && echo "stopped $name"
+            pid=$(cat "$pidfile")
+            kill "$pid"
+            for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+            echo "stopped $name"
         fi
         rm -f "$pidfile"
     done
