@@ -122,7 +122,8 @@ def test_zip_groups_step_together_and_multiply_with_the_other_axes(tmp_path, bas
         "drug.time_after_dose_h" = [1.0, 3.0]
     """)
     with pytest.raises(ConfigError, match=r"^sweep.zip: zipped lists must have equal lengths "
-                                          r"\(drug.dose_mg_per_kg has 3, drug.time_after_dose_h has 2\)"):
+                                          r"\(drug.dose_mg_per_kg has 3, "
+                                          r"drug.time_after_dose_h has 2\)"):
         load_experiment(uneven)
 
 

@@ -81,7 +81,7 @@ def choose_target(
         n = workers or (file_cluster.workers if file_cluster else None) or machine_cores()
         return Target(kind="local", workers=n)
     _need_jobqueue(kind)  # before anything is written
-    spec = file_cluster if file_cluster is not None else ClusterConfig(kind=kind)  # type: ignore[arg-type]
+    spec = file_cluster or ClusterConfig.model_validate({"kind": kind})
     return Target(kind=kind, workers=workers, spec=spec)
 
 

@@ -291,7 +291,9 @@ def _split_overrides(
     return config, sweep, cluster
 
 
-def load_experiment(path: str | Path, overrides: Iterable[str | tuple[str, Any]] = ()) -> Experiment:
+def load_experiment(
+    path: str | Path, overrides: Iterable[str | tuple[str, Any]] = (),
+) -> Experiment:
     """Read, merge (``extends``), expand and validate an experiment file. Writes nothing.
 
     ``overrides`` are ``"KEY=VALUE"`` strings as given to ``--set`` (or ``(key, value)`` pairs).
@@ -305,7 +307,8 @@ def load_experiment(path: str | Path, overrides: Iterable[str | tuple[str, Any]]
     cluster_table = raw.pop(CLUSTER, None)
     if sweep_table is None and not sweep_overrides:
         raise InputError(f"{path}: no [sweep] table (an experiment lists values to sweep, e.g. "
-                         "[sweep] \"simulation.seed\" = [1, 2, 3]); for one config use `milasim run`")
+                         "[sweep] \"simulation.seed\" = [1, 2, 3]); for one config use "
+                         "`milasim run`")
     axes = parse_sweep_table(sweep_table or {}, sweep_overrides)
 
     swept = {k for axis in axes for k in axis.keys}

@@ -95,7 +95,8 @@ def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
         point = experiment.point(run_id)
         row: dict[str, Any] = {"run_id": run_id}
         for key in swept:
-            row[key] = point.values[key] if point is not None else _dotted(summary.get("config"), key)
+            row[key] = (point.values[key] if point is not None
+                        else _dotted(summary.get("config"), key))
         scalars = _scalars(summary)
         for key in scalars:
             if key not in swept:
