@@ -358,7 +358,7 @@ def set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
     """One pydantic error -> ``"<dotted key> <what was expected>, got <value>"``."""
     loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
     # pydantic adds a union member tag to the location ("float" in "drug.dose_mg.float")
@@ -400,7 +400,7 @@ def resolve(raw: Mapping[str, Any], overrides: Iterable[tuple[str, Any]] = ()) -
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0])) from None
+        raise ConfigError(describe_error(exc.errors()[0])) from None
 
 
 def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:

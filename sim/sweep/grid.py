@@ -48,7 +48,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.config import Config, _describe, load_raw, parse_override, resolve
+from sim.config import Config, describe_error, load_raw, parse_override, resolve
 from sim.errors import ConfigError, InputError
 
 SWEEP = "sweep"
@@ -118,7 +118,7 @@ def _cluster_config(table: Any) -> ClusterConfig:
         return ClusterConfig.model_validate(dict(table))
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise ConfigError(_describe({**error, "loc": (CLUSTER, *error["loc"])})) from None
+        raise ConfigError(describe_error({**error, "loc": (CLUSTER, *error["loc"])})) from None
 
 
 # --------------------------------------------------------------------------- the grid
