@@ -92,7 +92,7 @@ def test_dose_changes_the_metrics_without_recompiling(runs, build_cache):
 
 
 def test_same_seed_bit_identical_other_seed_differs(tmp_path):
-    cfg = small(**{"protocol.duration_s": 3.0})
+    cfg = small()  # the scenarios' structure: no extra compile
     pk = pk_report(cfg)
     state = network_state(cfg, pk)
     a = epileptiform.simulate(cfg, state, tmp_path)
@@ -159,7 +159,7 @@ def test_numerical_blow_up_stops_the_run_clearly_and_keeps_the_log(tmp_path):
     # to give the depression variable a 0.1 us recovery, which forward Euler cannot integrate.
     from sim.errors import RunError
 
-    cfg = small(**{"protocol.duration_s": 0.5})
+    cfg = small()  # the scenarios' structure: no extra compile
     cfg = cfg.model_copy(update={
         "network": cfg.network.model_copy(update={"depression_tau_rec_s": 1e-7})})
 
