@@ -1,0 +1,1 @@
+"""milasim benchmarks: ``python benchmarks/run.py [--quick]`` (see docs/performance.md)."""

@@ -1,0 +1,733 @@
+"""The measurements behind ``python benchmarks/run.py``: each section is one function returning a dict.
+
+Every timing is taken twice: *wall* seconds (what a user waits) and *CPU* seconds (user + system
+time of this process and of every child it reaped: the build process, make, g++, the simulation
+binary, the Brian2 baseline). On a shared machine the wall time depends on the other users' load;
+the CPU time hardly does, so ratios are printed for both, with the load average beside them.
+
+Sections (see docs/performance.md for what each number means):
+
+- :func:`bench_cold_warm`: first build (empty cache) vs cached build at another dose, with the
+  compiler tools replaced by logging wrappers to count compiler invocations;
+- :func:`bench_throughput`: simulated seconds per wall / CPU second of the default network, peak
+  RSS of the binary and synaptic events per second;
+- :func:`bench_sweep`: a K-dose sweep through milasim vs the plain Brian2 runtime-mode script
+  ``benchmarks/brian2_baseline.py`` (one build per dose), and their mean rates;
+- :func:`bench_sizes`: cost and memory vs network size at fixed in-degree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.conditions import network_state
+from sim.config import Config
+from sim.engine import COMPILE_FLAGS, Build, build_key, cache_root, get_build
+from sim.model import network
+from sim.model.network import runtime_params, structure_of
+from sim.pharmacology.report import pk_report
+from sim.protocols import epileptiform
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE_SCRIPT = Path(__file__).resolve().with_name("brian2_baseline.py")
+#: The four recurrent pathways of sim.model.network: name -> (source, target population).
+PATHWAYS = {"syn_ee": ("exc", "exc"), "syn_ei": ("exc", "inh"),
+            "syn_ie": ("inh", "exc"), "syn_ii": ("inh", "inh")}
+#: Tools the compiled build invokes (through make); the warm run must call none of them.
+COMPILER_TOOLS = ("make", "g++", "gcc", "c++", "cc", "ld", "x86_64-linux-gnu-g++",
+                  "x86_64-linux-gnu-gcc")
+
+
+# --------------------------------------------------------------------------- measuring
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of all its reaped descendants so far."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        ru = resource.getrusage(who)
+        total += ru.ru_utime + ru.ru_stime
+    return total
+
+
+@dataclass
+class Cost:
+    wall_s: float = math.nan
+    cpu_s: float = math.nan
+
+    def as_dict(self) -> dict[str, float]:
+        return {"wall_s": self.wall_s, "cpu_s": self.cpu_s}
+
+
+@contextlib.contextmanager
+def measured() -> Iterator[Cost]:
+    """``with measured() as cost: ...`` fills ``cost.wall_s`` and ``cost.cpu_s`` on exit."""
+    cost = Cost()
+    w0, c0 = time.perf_counter(), cpu_seconds()
+    try:
+        yield cost
+    finally:
+        cost.wall_s = time.perf_counter() - w0
+        cost.cpu_s = cpu_seconds() - c0
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+@contextlib.contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Temporarily set (or, with None, remove) environment variables of this process."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def machine_info() -> dict[str, Any]:
+    import psutil
+
+    model = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    compiler = "unknown"
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        compiler = subprocess.run(["g++", "--version"], capture_output=True, text=True,
+                                  check=True).stdout.splitlines()[0]
+    commit = "unknown"
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sim"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        commit += " (sim/ has uncommitted changes)" if dirty else ""
+    from importlib.metadata import version
+
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "brian2": version("brian2"),
+        "numpy": np.__version__,
+        "compiler": compiler,
+        "git": commit,
+        "load_average_start": load_average(),
+    }
+
+
+# --------------------------------------------------------------------------- configurations
+def network_config(duration_s: float, *, dose_mg_per_kg: float = 0.0, seed: int = 1,
+                   overrides: Mapping[str, Any] | None = None) -> Config:
+    """The default network (config defaults) for ``duration_s``, at a dose and seed."""
+    return Config().replace({"protocol.duration_s": float(duration_s),
+                             "drug.dose_mg_per_kg": float(dose_mg_per_kg),
+                             "simulation.seed": int(seed), **(overrides or {})})
+
+
+def sized_overrides(n_total: int, in_degree: float) -> dict[str, Any]:
+    """A 4:1 network of ``n_total`` neurons whose mean in-degree is ``in_degree`` (p = k / N)."""
+    n_inh = max(1, round(n_total / 5))
+    return {"network.n_exc": n_total - n_inh, "network.n_inh": n_inh,
+            "network.connection_probability": min(1.0, in_degree / n_total)}
+
+
+def dose_list(k: int) -> list[float]:
+    """K doses in mg/kg: 0, 100, 200, 400, ... (no drug, then doubling)."""
+    return [0.0] + [100.0 * 2**i for i in range(k - 1)]
+
+
+def runtime_values(cfg: Config) -> dict[str, float]:
+    """The command-line values of one run: drug -> receptor state -> network parameters."""
+    return runtime_params(cfg, network_state(cfg, pk_report(cfg)))
+
+
+def simulate(cfg: Config, workdir: Path) -> epileptiform.NetworkOutput:
+    """One run the way milasim does it (drug, receptor state, cached build, binary)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    state = network_state(cfg, pk_report(cfg))
+    return epileptiform.simulate(cfg, state, workdir, log_path=workdir / "run.log")
+
+
+# --------------------------------------------------------------------------- compiler wrappers
+class CompilerWrappers:
+    """A folder of scripts named like the compiler tools that log each call.
+
+    ``passthrough()`` puts them in front of PATH and lets each call go on to the real tool;
+    ``blocking()`` makes them the only thing on PATH and fails every call. :meth:`calls` counts
+    the logged invocations per tool. Brian2 probes whether the compiler accepts each flag by
+    compiling a tiny ``flag_test.cpp``; such calls are logged as ``probe`` and counted apart
+    (:meth:`probes`), since they compile no model code.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.log = self.folder / "calls.log"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.log.touch()
+
+    def _write(self, blocking: bool) -> None:
+        for tool in COMPILER_TOOLS:
+            real = None if blocking else shutil.which(tool)
+            script = self.folder / tool
+            tail = f'exec "{real}" "$@"\n' if real else "exit 127\n"
+            script.write_text(
+                "#!/bin/sh\n"
+                'case "$*" in *flag_test*) kind=probe ;; *) kind=call ;; esac\n'
+                f'echo "{tool} $kind" >> "{self.log}"\n{tail}')
+            script.chmod(0o755)
+
+    @contextlib.contextmanager
+    def passthrough(self) -> Iterator[None]:
+        self._write(blocking=False)
+        with environment(PATH=f"{self.folder}{os.pathsep}{os.environ.get('PATH', '')}"):
+            yield
+
+    @contextlib.contextmanager
+    def blocking(self) -> Iterator[None]:
+        self._write(blocking=True)
+        with environment(PATH=str(self.folder)):
+            yield
+
+    def _lines(self) -> list[list[str]]:
+        return [line.split() for line in self.log.read_text().splitlines() if line.strip()]
+
+    def calls(self) -> dict[str, int]:
+        """Calls per tool, flag probes excluded."""
+        counts: dict[str, int] = {}
+        for tool, kind in self._lines():
+            if kind != "probe":
+                counts[tool] = counts.get(tool, 0) + 1
+        return counts
+
+    def probes(self) -> int:
+        return sum(kind == "probe" for _, kind in self._lines())
+
+
+# --------------------------------------------------------------------------- running a binary
+@dataclass
+class BinaryRun:
+    """One measured execution of a compiled build."""
+
+    outputs: dict[str, np.ndarray]
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    synapses: dict[str, int] = field(default_factory=dict)
+
+
+def _vm_hwm_mb(pid: int) -> float | None:
+    """Peak resident set size (VmHWM) of a live process, from /proc; None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def wait_measured(proc: subprocess.Popen, poll_s: float = 0.01) -> tuple[float, float, int]:
+    """Reap ``proc``: (CPU seconds of it and its reaped children, peak RSS in MB, exit code).
+
+    The peak RSS is the kernel's high-water mark (VmHWM) of the process, read every ``poll_s``
+    while it runs; the last reading is at most ``poll_s`` old. (``ru_maxrss`` from ``wait4`` or
+    ``RUSAGE_CHILDREN`` is not used: after ``vfork`` + ``exec`` it also counts the *parent's*
+    resident size, here the benchmark's own Python.)
+    """
+    peak = [0.0]
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            value = _vm_hwm_mb(proc.pid)
+            if value is not None:
+                peak[0] = max(peak[0], value)
+            done.wait(poll_s)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        done.set()
+        poller.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime, peak[0], proc.returncode
+
+
+def run_binary(build: Build, params: Mapping[str, float], seed: int, workdir: Path) -> BinaryRun:
+    """Run the build's binary as :meth:`sim.engine.Build.run` does, measured exactly.
+
+    Same command line (:meth:`Build.command`) and seed variable, but the child is reaped with
+    ``os.wait4``, which gives the CPU time of that one process, and its peak RSS is polled
+    (:func:`wait_measured`). The synapse counts come from the ``<pathway>.N`` arrays the binary
+    writes.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    results_dir = Path(tempfile.mkdtemp(prefix="results-", dir=workdir))
+    try:
+        cmd = build.command(params, results_dir)
+        env = {**os.environ, "MILASIM_SEED": str(int(seed))}
+        with open(workdir / "binary.log", "a") as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=build.directory, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+            cpu, peak_mb, code = wait_measured(proc)
+            wall = time.perf_counter() - t0
+        if code != 0:
+            raise RuntimeError(f"{cmd[0]} exited with {code}; log: {workdir}/binary.log")
+        outputs = {}
+        for name, spec in build.manifest["outputs"].items():
+            data = np.fromfile(results_dir / spec["file"], dtype=np.dtype(spec["dtype"]))
+            outputs[name] = data.reshape(-1, spec["ncols"]) if spec.get("ncols") else data
+        synapses = {}
+        for name in PATHWAYS:
+            pattern = re.compile(rf"_array_{name}_N_\d+$")
+            for path in results_dir.iterdir():
+                if pattern.match(path.name):
+                    synapses[name] = int(np.fromfile(path, dtype=np.int32)[0])
+        return BinaryRun(outputs=outputs, wall_s=wall, cpu_s=cpu, max_rss_mb=peak_mb,
+                         synapses=synapses)
+    finally:
+        shutil.rmtree(results_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- spikes and events
+def spike_counts(outputs: Mapping[str, np.ndarray]) -> dict[str, int]:
+    return {pop: int(len(outputs[f"{pop}_t"])) for pop in ("exc", "inh")}
+
+
+def mean_rates(counts: Mapping[str, int], recorded: Mapping[str, int],
+               duration_s: float) -> dict[str, float]:
+    """Spikes per recorded neuron per second, per population."""
+    return {pop: counts[pop] / (recorded[pop] * duration_s) for pop in counts}
+
+
+def synaptic_events(structure: Mapping[str, Any], counts: Mapping[str, int],
+                    recorded: Mapping[str, int],
+                    synapses: Mapping[str, int] | None = None) -> dict[str, float]:
+    """Estimated recurrent synaptic events (spike deliveries) and Poisson drive events of a run.
+
+    Recurrent: sum over pathways of (spikes of the source population) x (mean out-degree of the
+    pathway). Spikes are counted on the recorded neurons and scaled to the whole population; the
+    mean out-degree is synapses / source size when the synapse count is known, else its
+    expectation p x (N_target - 1 if the pathway is recurrent within a population else N_target).
+    Using the *mean* out-degree assumes spiking is uncorrelated with out-degree (true in
+    expectation for random connectivity). Drive: inputs x rate x neurons x duration (PoissonInput
+    draws one binomial per neuron and time step, so its cost does not scale with these events).
+    """
+    sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
+    p = structure["connection_probability"]
+    total = 0.0
+    for name, (src, dst) in PATHWAYS.items():
+        spikes = counts[src] * sizes[src] / recorded[src]
+        if synapses and name in synapses:
+            out_degree = synapses[name] / sizes[src]
+        else:
+            out_degree = p * (sizes[dst] - (1 if src == dst else 0))
+        total += spikes * out_degree
+    drive = (structure["drive_inputs"] * structure["drive_rate_hz"] * sum(sizes.values())
+             * structure["duration_s"])
+    return {"recurrent": total, "drive": drive}
+
+
+def expected_synapses(structure: Mapping[str, Any]) -> int:
+    sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
+    p = structure["connection_probability"]
+    return round(sum(p * sizes[s] * (sizes[d] - (1 if s == d else 0))
+                     for s, d in PATHWAYS.values()))
+
+
+# --------------------------------------------------------------------------- 1. cold vs warm
+def bench_cold_warm(workdir: Path, duration_s: float, doses: Sequence[float] = (0.0, 200.0),
+                    seed: int = 1, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A run with an empty build cache, then a run at another dose with no compiler on PATH.
+
+    The cache is ``workdir/cache`` (must not hold this build). The warm run's PATH holds only
+    wrappers that log and fail, so any compiler call would both show in the count and fail it.
+    """
+    workdir = Path(workdir)
+    cache = workdir / "cache"
+    cold_cfg = network_config(duration_s, dose_mg_per_kg=doses[0], seed=seed, overrides=overrides)
+    warm_cfg = network_config(duration_s, dose_mg_per_kg=doses[1], seed=seed, overrides=overrides)
+    keys = {build_key(epileptiform.blueprint(c)) for c in (cold_cfg, warm_cfg)}
+    wrappers = CompilerWrappers(workdir / "compiler-wrappers")
+    with environment(MILASIM_CACHE_DIR=str(cache)):
+        if (cache / next(iter(keys)) / "manifest.json").exists():
+            raise RuntimeError(f"{cache} already holds this build; the cold run needs it empty")
+        load = load_average()
+        with wrappers.passthrough(), measured() as cold:
+            cold_net = simulate(cold_cfg, workdir / "cold")
+        cold_calls, cold_probes = wrappers.calls(), wrappers.probes()
+        with wrappers.blocking(), measured() as warm:
+            warm_net = simulate(warm_cfg, workdir / "warm")
+        warm_calls = {k: n - cold_calls.get(k, 0) for k, n in wrappers.calls().items()
+                      if n - cold_calls.get(k, 0)}
+        warm_probes = wrappers.probes() - cold_probes
+    n_recorded = cold_net.n_nodes
+    return {
+        "duration_s": duration_s,
+        "doses_mg_per_kg": list(doses),
+        "cold": cold.as_dict(),
+        "warm": warm.as_dict(),
+        "warm_over_cold_wall": warm.wall_s / cold.wall_s,
+        "warm_over_cold_cpu": warm.cpu_s / cold.cpu_s,
+        "same_build_key": len(keys) == 1,
+        "compiler_calls_cold": cold_calls,
+        "compiler_calls_warm": warm_calls,
+        "flag_probes_cold": cold_probes,
+        "flag_probes_warm": warm_probes,
+        "rates_cold_hz": mean_rates({p: len(t) for p, (t, _) in cold_net.spikes.items()},
+                                    n_recorded, cold_net.duration_s),
+        "rates_warm_hz": mean_rates({p: len(t) for p, (t, _) in warm_net.spikes.items()},
+                                    n_recorded, warm_net.duration_s),
+        "load_average": load,
+    }
+
+
+# --------------------------------------------------------------------------- 2. throughput
+def bench_throughput(workdir: Path, duration_s: float, repeats: int = 1, seed: int = 1,
+                     overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Repeated runs of the (cached) default network's binary at dose 0, measured per process."""
+    cfg = network_config(duration_s, seed=seed, overrides=overrides)
+    structure = structure_of(cfg)
+    build = get_build(epileptiform.blueprint(cfg))
+    params = runtime_values(cfg)
+    load = load_average()
+    runs = [run_binary(build, params, seed, Path(workdir) / "throughput") for _ in range(repeats)]
+    recorded = build.info["recorded"]
+    best = min(runs, key=lambda r: r.cpu_s)
+    counts = spike_counts(best.outputs)
+    events = synaptic_events(structure, counts, recorded, best.synapses)
+    wall = float(np.median([r.wall_s for r in runs]))
+    cpu = float(np.median([r.cpu_s for r in runs]))
+    return {
+        "neurons": structure["n_exc"] + structure["n_inh"],
+        "duration_s": duration_s,
+        "repeats": repeats,
+        "wall_s": [r.wall_s for r in runs],
+        "cpu_s": [r.cpu_s for r in runs],
+        "sim_s_per_wall_s": duration_s / wall,
+        "sim_s_per_cpu_s": duration_s / cpu,
+        "max_rss_mb": max(r.max_rss_mb for r in runs),
+        "synapses": sum(best.synapses.values()) or expected_synapses(structure),
+        "rates_hz": mean_rates(counts, recorded, duration_s),
+        "recurrent_events_per_sim_s": events["recurrent"] / duration_s,
+        "recurrent_events_per_wall_s": events["recurrent"] / wall,
+        "recurrent_events_per_cpu_s": events["recurrent"] / cpu,
+        "drive_events_per_sim_s": events["drive"] / duration_s,
+        "load_average": load,
+    }
+
+
+# --------------------------------------------------------------------------- 3. sweep vs Brian2
+def run_baseline(job: Mapping[str, Any], workdir: Path, name: str) -> dict[str, Any]:
+    """Run benchmarks/brian2_baseline.py on ``job`` in a fresh Python, measured like a binary."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    job_path, result_path = workdir / f"{name}.job.json", workdir / f"{name}.result.json"
+    job_path.write_text(json.dumps(job))
+    result_path.unlink(missing_ok=True)
+    cmd = [sys.executable, str(BASELINE_SCRIPT), str(job_path), str(result_path)]
+    with open(workdir / f"{name}.log", "w") as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        cpu, peak_mb, code = wait_measured(proc, poll_s=0.05)
+        wall = time.perf_counter() - t0
+    if code != 0:
+        raise RuntimeError(f"the Brian2 baseline failed ({code}); log: {workdir / f'{name}.log'}")
+    result = json.loads(result_path.read_text())
+    result.update(wall_s=wall, cpu_s=cpu, max_rss_mb=peak_mb)
+    return result
+
+
+def baseline_job(configs: Sequence[Config], target: str = "cython",
+                 labels: Sequence[Any] | None = None,
+                 cython_cache_dir: Path | None = None) -> dict[str, Any]:
+    """The baseline's input: one structure (all configs must share it) and per-run values."""
+    structures = {json.dumps(structure_of(c), sort_keys=True) for c in configs}
+    if len(structures) != 1:
+        raise ValueError("the baseline runs one network structure; got several")
+    labels = labels if labels is not None else list(range(len(configs)))
+    return {
+        "structure": structure_of(configs[0]),
+        "doses": [{"label": lab, "seed": c.simulation.seed, "params": runtime_values(c)}
+                  for lab, c in zip(labels, configs, strict=True)],
+        "target": target,
+        "record_all_up_to": getattr(network, "RECORD_ALL_UP_TO", 20_000),
+        "traced_neurons": getattr(network, "TRACED_NEURONS", 0),
+        "cython_cache_dir": str(cython_cache_dir) if cython_cache_dir else None,
+    }
+
+
+def bench_sweep(workdir: Path, duration_s: float, doses: Sequence[float],
+                seeds: Sequence[int] = (1,), target: str = "cython",
+                overrides: Mapping[str, Any] | None = None, tolerance: float = 0.15,
+                end_to_end: bool = True, empty_cython_cache: bool = False,
+                known_compile_cpu_s: float | None = None, repeats: int = 1) -> dict[str, Any]:
+    """K doses x seeds through milasim (one build) vs the Brian2 runtime script (one build each).
+
+    milasim: :func:`simulate` per dose (drug -> receptor state -> cached binary), in this process,
+    after :func:`get_build` (timed apart: a compile if this structure is new, else a cache hit).
+
+    Brian2: one fresh Python running benchmarks/brian2_baseline.py over the same runs, after a
+    warm-up in another Python that makes the same sequence of builds with 1 ms runs, so that
+    Brian2's Cython cache holds every compiled code object and the timed loop is Brian2 at its
+    best. The warm-up's cost is reported apart: it is Brian2's first-time Cython compile when the
+    cache is empty (the user's default cache, or with ``empty_cython_cache`` a new one). Both
+    Brian2 processes run with logging compiler wrappers on PATH, to show that the timed loop
+    compiled nothing.
+
+    The milasim sweep and the Brian2 script alternate ``repeats`` times; the fastest (CPU) of each
+    is compared. ``known_compile_cpu_s``: milasim's compile cost for this structure when it is
+    already cached (from :func:`bench_cold_warm`), for the first-time comparison.
+    """
+    workdir = Path(workdir)
+    labels = [(d, s) for s in seeds for d in doses]
+    configs = [network_config(duration_s, dose_mg_per_kg=d, seed=s, overrides=overrides)
+               for d, s in labels]
+    load_start = load_average()
+
+    blueprint = epileptiform.blueprint(configs[0])
+    cached = (cache_root() / build_key(blueprint) / "manifest.json").exists()
+    with measured() as build_cost:
+        build = get_build(blueprint)
+    recorded = build.info["recorded"]
+
+    cython_cache = workdir / "cython-cache" if empty_cython_cache else None
+    wrappers = CompilerWrappers(workdir / "brian2-compiler-wrappers")
+    # the warm-up repeats the whole sequence of builds (1 ms each): a network rebuilt in the same
+    # Python gets new automatic names (exc_poissoninput_1, ...), hence new Cython code objects
+    warm_cfgs = [network_config(1e-3, dose_mg_per_kg=d, seed=s, overrides=overrides)
+                 for d, s in labels]
+    with wrappers.passthrough():
+        warmup = run_baseline(baseline_job(warm_cfgs, target, labels, cython_cache),
+                              workdir / "brian2", "warmup")
+    warmup_calls, warmup_probes = sum(wrappers.calls().values()), wrappers.probes()
+
+    # milasim and Brian2 alternate (A B A B ...); the fastest of each is compared, which damps
+    # the other users' load
+    mila_costs: list[Cost] = []
+    bases: list[dict[str, Any]] = []
+    mila_counts: list[dict[str, int]] = []
+    for r in range(repeats):
+        with measured() as mila:
+            for (dose, seed), cfg in zip(labels, configs, strict=True):
+                net = simulate(cfg, workdir / "milasim" / f"dose{dose:g}-seed{seed}")
+                if r == 0:
+                    mila_counts.append({p: len(t) for p, (t, _) in net.spikes.items()})
+        mila_costs.append(mila)
+        with wrappers.passthrough():
+            bases.append(run_baseline(baseline_job(configs, target, labels, cython_cache),
+                                      workdir / "brian2", f"sweep{r}"))
+    loop_calls = sum(wrappers.calls().values()) - warmup_calls
+    loop_probes = wrappers.probes() - warmup_probes
+    mila = min(mila_costs, key=lambda c: c.cpu_s)
+    base = min(bases, key=lambda b: b["cpu_s"])
+    base_counts = [d["spikes"] for d in bases[0]["doses"]]
+    compile_cpu = build_cost.cpu_s if not cached else known_compile_cpu_s
+
+    comparison = []
+    worst = 0.0
+    for (dose, seed), mc, bc in zip(labels, mila_counts, base_counts, strict=True):
+        rm = mean_rates(mc, recorded, duration_s)
+        rb = mean_rates(bc, recorded, duration_s)
+        rel = {p: (rm[p] - rb[p]) / rb[p] if rb[p] > 0 else (0.0 if rm[p] == 0 else math.inf)
+               for p in rm}
+        worst = max(worst, *(abs(v) for v in rel.values()))
+        comparison.append({"dose_mg_per_kg": dose, "seed": seed, "milasim_hz": rm,
+                           "brian2_hz": rb, "relative_difference": rel,
+                           "identical_spike_counts": mc == bc})
+    # pooled over the runs: mean rate per population, milasim vs Brian2
+    pooled = {}
+    for pop in ("exc", "inh"):
+        m = float(np.mean([c["milasim_hz"][pop] for c in comparison]))
+        b = float(np.mean([c["brian2_hz"][pop] for c in comparison]))
+        pooled[pop] = {"milasim_hz": m, "brian2_hz": b, "relative_difference": (m - b) / b}
+
+    result = {
+        "duration_s": duration_s,
+        "doses_mg_per_kg": list(doses),
+        "seeds": list(seeds),
+        "runs": len(labels),
+        "target": target,
+        "milasim_build": {**build_cost.as_dict(), "cached": cached},
+        "repeats": repeats,
+        "milasim_loop": mila.as_dict(),
+        "milasim_loop_all": [c.as_dict() for c in mila_costs],
+        "milasim_flags": list(COMPILE_FLAGS),
+        "brian2_warmup": {**{k: warmup[k] for k in ("wall_s", "cpu_s")},
+                          "compiler_calls": warmup_calls, "flag_probes": warmup_probes,
+                          "cython_cache": "empty (new)" if empty_cython_cache else "user's"},
+        "brian2_loop_compiler_calls": loop_calls,
+        "brian2_loop_flag_probes": loop_probes,
+        "brian2_script": {k: base[k] for k in ("wall_s", "cpu_s", "max_rss_mb")},
+        "brian2_script_all": [{k: b[k] for k in ("wall_s", "cpu_s")} for b in bases],
+        "brian2_flags": base.get("compile_flags"),
+        "brian2_loop_wall_s": base["loop_wall_s"],
+        "brian2_build_wall_s": sum(d["build_wall_s"] for d in base["doses"]),
+        "brian2_run_wall_s": sum(d["run_wall_s"] for d in base["doses"]),
+        "speedup_wall": base["wall_s"] / mila.wall_s,
+        "speedup_cpu": base["cpu_s"] / mila.cpu_s,
+        "speedup_loop_wall": base["loop_wall_s"] / mila.wall_s,
+        "speedup_first_time_cpu": (
+            (warmup["cpu_s"] + base["cpu_s"]) / (mila.cpu_s + compile_cpu)
+            if compile_cpu is not None else None),
+        "milasim_compile_cpu_s": compile_cpu,
+        "rates": comparison,
+        "pooled_rates": pooled,
+        "max_relative_rate_difference": worst,
+        "rate_tolerance": tolerance,
+        "rates_match": worst <= tolerance,
+        "load_average": [load_start, load_average()],
+    }
+    if end_to_end:
+        result["execute"] = bench_execute(configs[0], workdir / "execute")
+    return result
+
+
+def bench_execute(cfg: Config, workdir: Path) -> dict[str, Any]:
+    """A full ``sim.runner.execute`` (analysis, run.h5, figures) vs the bare simulation.
+
+    The first ``execute`` of the process is not timed (it pays one-off imports)."""
+    from sim.runner import execute
+
+    try:
+        execute(cfg, workdir / "first")  # imports matplotlib, h5py, ...: not counted
+        with measured() as full:
+            execute(cfg, workdir / "second")
+        with measured() as bare:
+            simulate(cfg, workdir / "bare")
+    except Exception as exc:  # the runner is being worked on; report rather than stop the run
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"execute": full.as_dict(), "simulate_only": bare.as_dict(),
+            "overhead_cpu_s": full.cpu_s - bare.cpu_s}
+
+
+# --------------------------------------------------------------------------- 4. cost vs size
+def bench_sizes(workdir: Path, sizes: Sequence[int], duration_s: float = 1.0,
+                in_degree: float = 200.0, seed: int = 1,
+                extra_overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """For each size: compile (timed), one run of ``duration_s`` measured with wait4."""
+    rows = []
+    for n in sizes:
+        overrides = {**sized_overrides(n, in_degree), **(extra_overrides or {})}
+        cfg = network_config(duration_s, seed=seed, overrides=overrides)
+        structure = structure_of(cfg)
+        load = load_average()
+        with measured() as compile_cost:
+            build = get_build(epileptiform.blueprint(cfg))
+        run = run_binary(build, runtime_values(cfg), seed, Path(workdir) / f"n{n}")
+        counts = spike_counts(run.outputs)
+        recorded = build.info["recorded"]
+        synapses = sum(run.synapses.values()) or expected_synapses(structure)
+        events = synaptic_events(structure, counts, recorded, run.synapses)
+        rows.append({
+            "neurons": structure["n_exc"] + structure["n_inh"],
+            "connection_probability": structure["connection_probability"],
+            "synapses": synapses,
+            "compile": compile_cost.as_dict(),
+            "wall_s": run.wall_s,
+            "cpu_s": run.cpu_s,
+            "sim_s_per_wall_s": duration_s / run.wall_s,
+            "sim_s_per_cpu_s": duration_s / run.cpu_s,
+            "cpu_us_per_synapse_per_sim_s": run.cpu_s / duration_s / synapses * 1e6,
+            "max_rss_mb": run.max_rss_mb,
+            "rates_hz": mean_rates(counts, recorded, duration_s),
+            "recurrent_events_per_sim_s": events["recurrent"] / duration_s,
+            "load_average": load,
+        })
+    # growth exponent of CPU time with synapse count between consecutive sizes (1 = linear)
+    for a, b in zip(rows, rows[1:]):
+        b["cpu_exponent_vs_previous"] = (math.log(b["cpu_s"] / a["cpu_s"])
+                                         / math.log(b["synapses"] / a["synapses"]))
+    exponent = None
+    if len(rows) >= 2:
+        x = np.log([r["synapses"] for r in rows])
+        y = np.log([r["cpu_s"] for r in rows])
+        exponent = float(np.polyfit(x, y, 1)[0])
+    return {"duration_s": duration_s, "in_degree": in_degree, "sizes": rows,
+            "cpu_exponent_fit": exponent}
+
+
+# --------------------------------------------------------------------------- 5. workers
+def sweep_module_status() -> str | None:
+    """None when a committed sim.sweep runner exists (section 5 can run), else why not."""
+    try:
+        tracked = subprocess.run(["git", "ls-files", "sim/sweep/runner.py"], cwd=REPO,
+                                 capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        tracked = []
+    try:
+        from sim.sweep.runner import run_sweep  # noqa: F401
+    except ImportError as exc:
+        return f"skipped: sim.sweep.runner cannot be imported ({exc})"
+    return None if tracked else "skipped: sim/sweep/runner.py is not committed"
+
+
+def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
+                  workers: Sequence[int] = (1, 2),
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The same dose sweep through ``milasim sweep`` (sim.sweep.run_sweep) on 1 and 2 workers.
+
+    Each sweep is complete: a local Dask cluster is started and stopped, every run is a full
+    :func:`sim.runner.execute` (analysis, run.h5, figures), then sweep.csv and the figures. The
+    build is expected in the cache already (same structure as the earlier sections).
+    """
+    import tomli_w
+
+    from sim.sweep.runner import run_sweep
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    base = network_config(duration_s, overrides=overrides).to_dict()
+    base.pop("drug", None)  # the dose is swept
+    experiment = {**base, "sweep": {"drug.dose_mg_per_kg": [float(d) for d in doses]}}
+    path = workdir / "benchmark_sweep.toml"
+    path.write_text(tomli_w.dumps(experiment))
+    rows = []
+    for n in workers:
+        load = load_average()
+        with measured() as cost:
+            report = run_sweep(path, out_dir=workdir / f"workers{n}", workers=n, quiet=True)
+        rows.append({"workers": n, "runs": len(report.done), "failed": len(report.failed),
+                     **cost.as_dict(), "runs_per_wall_min": 60 * len(report.done) / cost.wall_s,
+                     "load_average": load})
+    out = {"duration_s": duration_s, "doses_mg_per_kg": list(doses), "rows": rows}
+    if len(rows) >= 2 and rows[0]["runs"] and rows[-1]["runs"]:
+        out["throughput_ratio"] = rows[-1]["runs_per_wall_min"] / rows[0]["runs_per_wall_min"]
+    return out

@@ -1,0 +1,301 @@
+"""milasim benchmark: ``python benchmarks/run.py [--quick]`` (docs/performance.md explains it).
+
+Runs, on this machine and in this one process, the sections of :mod:`benchmarks.bench`:
+
+1. cold (first build, empty temporary cache) vs warm (cached build, other dose) run of the default
+   network, with compiler invocations counted (the warm run has no compiler on PATH);
+2. simulated seconds per wall / CPU second, peak RSS and synaptic events per second;
+3. a K-dose sweep through milasim vs the plain Brian2 runtime-mode script (speed ratio, rates);
+4. cost and peak RSS vs network size at fixed in-degree;
+5. sweep throughput on 1 vs 2 workers through ``milasim sweep`` (not with --quick unless
+   --workers).
+
+Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
+builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import bench  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+#: Targets from the issues: warm/cold <= 0.2, sweep speed-up >= 5x, rates within 15 %.
+TARGET_WARM_OVER_COLD = 0.2
+TARGET_SPEEDUP = 5.0
+
+
+def settings(quick: bool, doses: int | None) -> dict[str, Any]:
+    if quick:
+        return {"run_s": 2.0, "repeats": 1, "doses": doses or 4, "sweep_s": 2.0, "seeds": [1],
+                "sweep_repeats": 1,
+                "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
+                "workers": False}
+    return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
+            "sweep_repeats": 2,
+            "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
+            "workers": True}
+
+
+# --------------------------------------------------------------------------- the table
+def _f(value: float, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if abs(value) >= 1e6:
+        return f"{value:.3g}"
+    return f"{value:.{digits}g}"
+
+
+def _rates(r: dict[str, float]) -> str:
+    return f"E {r['exc']:.2f} / I {r['inh']:.2f} Hz"
+
+
+def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(quantity, value, note) rows, section by section."""
+    rows: list[tuple[str, str, str]] = []
+    m = results["machine"]
+    rows.append(("## machine", "", ""))
+    rows.append(("date / commit", f"{m['date']} / {m['git']}", ""))
+    rows.append(("cores / CPU", f"{m['cpus']} / {m['cpu_model']}", f"{m['memory_gb']} GB RAM"))
+    rows.append(("versions", f"Python {m['python']}, Brian2 {m['brian2']}, numpy {m['numpy']}",
+                 m["compiler"]))
+    rows.append(("load average (1/5/15 min)", f"start {m['load_average_start']}",
+                 f"end {m.get('load_average_end')}"))
+
+    c = results.get("cold_warm")
+    if c:
+        rows.append((f"## 1. cold vs warm ({_f(c['duration_s'])} s default network)", "", ""))
+        rows.append(("cold: compile + run, wall / CPU",
+                     f"{_f(c['cold']['wall_s'])} s / {_f(c['cold']['cpu_s'])} s",
+                     f"dose {c['doses_mg_per_kg'][0]:g} mg/kg, empty cache"))
+        rows.append(("warm: cached build, wall / CPU",
+                     f"{_f(c['warm']['wall_s'])} s / {_f(c['warm']['cpu_s'])} s",
+                     f"dose {c['doses_mg_per_kg'][1]:g} mg/kg"))
+        ok = "meets" if c["warm_over_cold_cpu"] <= TARGET_WARM_OVER_COLD else "MISSES"
+        rows.append(("warm / cold, wall | CPU",
+                     f"{c['warm_over_cold_wall']:.3f} | {c['warm_over_cold_cpu']:.3f}",
+                     f"target <= {TARGET_WARM_OVER_COLD}: {ok} (CPU)"))
+        cold_calls = sum(c["compiler_calls_cold"].values())
+        rows.append(("compiler invocations cold",
+                     str(cold_calls), ", ".join(f"{k} x{v}" for k, v in
+                                                sorted(c["compiler_calls_cold"].items()))
+                     + f" (+ {c['flag_probes_cold']} Brian2 flag probes)"))
+        rows.append(("compiler invocations warm",
+                     str(sum(c["compiler_calls_warm"].values()) + c["flag_probes_warm"]),
+                     "PATH held only failing g++/gcc/cc/make/ld wrappers; same build key: "
+                     + ("yes" if c["same_build_key"] else "NO")))
+
+    t = results.get("throughput")
+    if t:
+        rows.append((f"## 2. throughput ({t['neurons']} neurons, one core)",
+                     "", ""))
+        rows.append(("simulated s per wall s | per CPU s",
+                     f"{_f(t['sim_s_per_wall_s'])} | {_f(t['sim_s_per_cpu_s'])}",
+                     f"{t['repeats']} run(s) of {_f(t['duration_s'])} s, median"))
+        rows.append(("recurrent synaptic events / wall s | / CPU s",
+                     f"{_f(t['recurrent_events_per_wall_s'])} | "
+                     f"{_f(t['recurrent_events_per_cpu_s'])}",
+                     f"{_f(t['recurrent_events_per_sim_s'])} events per simulated s; "
+                     "spikes x mean out-degree"))
+        rows.append(("Poisson drive events per simulated s", _f(t["drive_events_per_sim_s"]),
+                     "inputs x rate x neurons (drawn as one binomial per neuron per step)"))
+        rows.append(("synapses / peak RSS of the binary",
+                     f"{t['synapses']:,} / {_f(t['max_rss_mb'])} MB", _rates(t["rates_hz"])))
+
+    s = results.get("sweep")
+    if s:
+        rows.append((f"## 3. sweep: {s['runs']} runs ({len(s['doses_mg_per_kg'])} doses x "
+                     f"{len(s['seeds'])} seed(s)) x {_f(s['duration_s'])} s", "", ""))
+        b = s["milasim_build"]
+        rows.append(("milasim build before the sweep, wall / CPU",
+                     f"{_f(b['wall_s'])} s / {_f(b['cpu_s'])} s",
+                     "cache hit" if b["cached"] else "compiled (new structure)"))
+        best = f"fastest of {s['repeats']}, alternating; " if s.get("repeats", 1) > 1 else ""
+        rows.append(("milasim sweep, wall / CPU",
+                     f"{_f(s['milasim_loop']['wall_s'])} s / {_f(s['milasim_loop']['cpu_s'])} s",
+                     f"{best}drug -> receptor state -> cached binary, per dose; flags "
+                     + " ".join(s.get("milasim_flags", []))))
+        rows.append(("Brian2 runtime script, wall / CPU",
+                     f"{_f(s['brian2_script']['wall_s'])} s / {_f(s['brian2_script']['cpu_s'])} s",
+                     f"{best}target {s['target']}; loop {_f(s['brian2_loop_wall_s'])} s wall = "
+                     f"build {_f(s['brian2_build_wall_s'])} + run {_f(s['brian2_run_wall_s'])}; "
+                     "flags " + " ".join(s.get("brian2_flags") or [])))
+        w = s["brian2_warmup"]
+        rows.append((f"Brian2 warm-up, {s['target']} (not in the ratio)",
+                     f"{_f(w['wall_s'])} s / {_f(w['cpu_s'])} s",
+                     f"1 ms runs, {w['cython_cache']} Cython cache: {w['compiler_calls']} compiler "
+                     f"calls; timed loop: {s['brian2_loop_compiler_calls']} (+ "
+                     f"{s['brian2_loop_flag_probes']} flag probes)"))
+        ok = "meets" if s["speedup_cpu"] >= TARGET_SPEEDUP else "MISSES"
+        rows.append(("speed-up, wall | CPU",
+                     f"{s['speedup_wall']:.2f}x | {s['speedup_cpu']:.2f}x",
+                     f"target >= {TARGET_SPEEDUP:g}x: {ok} (CPU); Brian2 loop only "
+                     f"(no Python start-up) vs milasim, wall: {s['speedup_loop_wall']:.2f}x"))
+        if s.get("speedup_first_time_cpu") is not None and w["compiler_calls"] > 0:
+            rows.append(("speed-up first time (both compile), CPU",
+                         f"{s['speedup_first_time_cpu']:.2f}x",
+                         f"(Brian2 warm-up + script) / (milasim compile "
+                         f"{_f(s['milasim_compile_cpu_s'])} s + sweep)"))
+        elif s.get("speedup_first_time_cpu") is not None:
+            rows.append(("speed-up first time (both compile), CPU", "n/a",
+                         "Brian2's Cython cache was already warm (run without --quick for an "
+                         "empty one)"))
+        for pop in ("exc", "inh"):
+            p = s["pooled_rates"][pop]
+            rows.append((f"mean rate {pop}: milasim vs Brian2",
+                         f"{p['milasim_hz']:.3f} vs {p['brian2_hz']:.3f} Hz",
+                         f"{100 * p['relative_difference']:+.1f} %"))
+        same = sum(r["identical_spike_counts"] for r in s["rates"])
+        rows.append(("rates match (every run, each population)",
+                     "yes" if s["rates_match"] else "NO",
+                     f"max |difference| {100 * s['max_relative_rate_difference']:.1f} % "
+                     f"(tolerance {100 * s['rate_tolerance']:.0f} %); identical spike counts in "
+                     f"{same}/{s['runs']} runs"))
+        e = s.get("execute")
+        if e and "error" not in e:
+            rows.append(("sim.runner.execute vs bare simulation, CPU",
+                         f"{_f(e['execute']['cpu_s'])} s vs {_f(e['simulate_only']['cpu_s'])} s",
+                         "analysis + run.h5 + figures add "
+                         f"{_f(e['overhead_cpu_s'])} CPU s per run"))
+        elif e:
+            rows.append(("sim.runner.execute", "failed", e["error"][:120]))
+
+    z = results.get("sizes")
+    if z:
+        rows.append((f"## 4. cost vs size ({_f(z['duration_s'])} s each, in-degree "
+                     f"{z['in_degree']:g})", "", ""))
+        for r in z["sizes"]:
+            rows.append((f"N = {r['neurons']:,} (p = {r['connection_probability']:.4g})",
+                         f"{_f(r['sim_s_per_wall_s'])} | {_f(r['sim_s_per_cpu_s'])} sim s per "
+                         f"wall | CPU s",
+                         f"{r['synapses']:,} synapses, peak RSS {_f(r['max_rss_mb'])} MB, "
+                         f"{_f(r['cpu_us_per_synapse_per_sim_s'])} CPU us/synapse/sim s, "
+                         f"compile {_f(r['compile']['cpu_s'])} CPU s, {_rates(r['rates_hz'])}"))
+        if z.get("cpu_exponent_fit") is not None:
+            k = z["cpu_exponent_fit"]
+            verdict = ("~linear" if 0.8 <= k <= 1.2 else "sublinear" if k < 0.8
+                       else "superlinear")
+            rows.append(("CPU time ~ synapses^k", f"k = {k:.2f}", verdict))
+
+    wk = results.get("workers")
+    if isinstance(wk, dict):
+        rows.append((f"## 5. milasim sweep ({len(wk['doses_mg_per_kg'])} doses x "
+                     f"{_f(wk['duration_s'])} s, full runs) on 1 vs 2 workers", "", ""))
+        for r in wk["rows"]:
+            rows.append((f"{r['workers']} worker(s), wall / CPU",
+                         f"{_f(r['wall_s'])} s / {_f(r['cpu_s'])} s",
+                         f"{r['runs']} runs ({r['failed']} failed), "
+                         f"{_f(r['runs_per_wall_min'])} runs per wall minute, load "
+                         f"{r['load_average']}"))
+        if wk.get("throughput_ratio") is not None:
+            rows.append(("throughput 2 workers / 1 worker", f"{wk['throughput_ratio']:.2f}x",
+                         "includes starting and stopping the local Dask cluster"))
+    else:
+        rows.append(("## 5. sweep on 1 vs 2 workers", str(wk or "not run"), ""))
+    rows.append(("total benchmark wall time", f"{_f(results['total_wall_s'])} s", ""))
+    return rows
+
+
+def render_text(rows: list[tuple[str, str, str]]) -> str:
+    width = max(len(q) for q, _, _ in rows if not q.startswith("## "))
+    vwidth = max(len(v) for q, v, _ in rows if not q.startswith("## "))
+    lines = []
+    for q, v, note in rows:
+        if q.startswith("## "):
+            lines += ["", q[3:] + (f"  {v}" if v else "")]
+        else:
+            lines.append(f"  {q:<{width}}  {v:<{vwidth}}  {note}".rstrip())
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def render_markdown(rows: list[tuple[str, str, str]]) -> str:
+    out = ["# milasim benchmark results", "",
+           "Produced by `python benchmarks/run.py`; see docs/performance.md.", ""]
+    header = ["| quantity | value | note |", "|---|---|---|"]
+    for q, v, note in rows:
+        if q.startswith("## "):
+            out += ["", f"### {q[3:]}" + (f" ({v})" if v else ""), "", *header]
+        else:
+            out.append(f"| {q} | {v} | {note.replace('|', '/')} |")
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sweep, sizes up to 16k, one repeat (a few minutes)")
+    parser.add_argument("--doses", type=int, default=None, help="K doses in the sweep (4)")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="folder for results.json / results.md (default: benchmarks/)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary build cache")
+    parser.add_argument("--workers", action="store_true",
+                        help="also run section 5 (1 vs 2 sweep workers) with --quick")
+    args = parser.parse_args(argv)
+    cfg = settings(args.quick, args.doses)
+    cfg["workers"] = cfg["workers"] or args.workers
+
+    t0 = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="milasim-bench-"))
+    results: dict[str, Any] = {"quick": args.quick, "settings": cfg,
+                               "machine": bench.machine_info()}
+
+    def step(name: str, label: str, func, *a, **kw):
+        print(f"[{time.perf_counter() - t0:6.0f} s] {label} (load {bench.load_average()})",
+              file=sys.stderr, flush=True)
+        results[name] = func(*a, **kw)
+
+    try:
+        with bench.environment(MILASIM_CACHE_DIR=str(workdir / "cache")):
+            step("cold_warm", "1. cold vs warm", bench.bench_cold_warm, workdir, cfg["run_s"])
+            step("throughput", "2. throughput", bench.bench_throughput, workdir, cfg["run_s"],
+                 repeats=cfg["repeats"])
+            cw = results["cold_warm"]
+            compile_cpu = (cw["cold"]["cpu_s"] - cw["warm"]["cpu_s"]
+                           if cfg["sweep_s"] == cfg["run_s"] else None)
+            step("sweep", "3. sweep vs Brian2", bench.bench_sweep, workdir / "sweep",
+                 cfg["sweep_s"], bench.dose_list(cfg["doses"]), seeds=cfg["seeds"],
+                 empty_cython_cache=cfg["empty_cython_cache"], known_compile_cpu_s=compile_cpu,
+                 repeats=cfg["sweep_repeats"])
+            step("sizes", "4. cost vs size", bench.bench_sizes, workdir / "sizes", cfg["sizes"],
+                 duration_s=cfg["size_s"])
+            why_not = bench.sweep_module_status()
+            if not cfg["workers"]:
+                results["workers"] = "skipped in --quick (run without --quick)"
+            elif why_not:
+                results["workers"] = why_not
+            else:
+                step("workers", "5. sweep on 1 vs 2 workers", bench.bench_workers,
+                     workdir / "workers", cfg["run_s"], bench.dose_list(cfg["doses"]))
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["machine"]["load_average_end"] = bench.load_average()
+    results["total_wall_s"] = time.perf_counter() - t0
+
+    rows = table_rows(results)
+    text = render_text(rows)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    (args.out / "results.md").write_text(render_markdown(rows))
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

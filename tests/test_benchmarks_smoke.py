@@ -1,0 +1,125 @@
+"""The benchmark's code paths (benchmarks/bench.py, benchmarks/run.py) on a tiny network.
+
+200 neurons, 0.2 s: one compile, a few short runs, the Brian2 baseline in its NumPy target (no
+Cython compile). No timing is asserted: timings on a shared machine are not test material.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import bench, run  # noqa: E402
+
+TINY = bench.sized_overrides(200, in_degree=40)
+DURATION_S = 0.2
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """All four sections on the tiny network, sharing one build cache (one compile)."""
+    workdir = tmp_path_factory.mktemp("bench")
+    out = {"machine": bench.machine_info(), "quick": True}
+    with bench.environment(MILASIM_CACHE_DIR=str(workdir / "cache")):
+        out["cold_warm"] = bench.bench_cold_warm(workdir, DURATION_S, overrides=TINY)
+        out["throughput"] = bench.bench_throughput(workdir, DURATION_S, overrides=TINY)
+        out["sweep"] = bench.bench_sweep(workdir / "sweep", DURATION_S, [0.0, 200.0],
+                                         target="numpy", overrides=TINY, end_to_end=False)
+        out["sizes"] = bench.bench_sizes(workdir / "sizes", [200], duration_s=DURATION_S,
+                                         in_degree=40)
+        why_not = bench.sweep_module_status()
+        out["workers"] = why_not or bench.bench_workers(workdir / "workers", DURATION_S, [0.0],
+                                                        workers=(1,), overrides=TINY)
+    out["machine"]["load_average_end"] = bench.load_average()
+    out["total_wall_s"] = 0.0
+    return out
+
+
+def test_tiny_network_is_the_intended_size():
+    assert TINY == {"network.n_exc": 160, "network.n_inh": 40,
+                    "network.connection_probability": 0.2}
+
+
+def test_cold_run_compiles_and_warm_run_calls_no_compiler(results):
+    c = results["cold_warm"]
+    assert c["same_build_key"]
+    assert c["compiler_calls_cold"].get("make", 0) >= 1
+    assert c["compiler_calls_cold"].get("g++", 0) >= 1
+    assert c["compiler_calls_warm"] == {}
+    for key in ("cold", "warm"):
+        assert c[key]["wall_s"] > 0 and c[key]["cpu_s"] > 0
+
+
+def test_throughput_counts_synapses_and_events(results):
+    t = results["throughput"]
+    assert t["neurons"] == 200
+    # 0.2 x (160 x 159 + 160 x 40 + 40 x 160 + 40 x 39) = 7 960 expected synapses
+    assert 7_000 < t["synapses"] < 9_000
+    # the binary's own peak (a few MB here), not the benchmark's Python (~150 MB)
+    assert 0 < t["max_rss_mb"] < 100
+    assert t["recurrent_events_per_sim_s"] > 0
+    assert t["drive_events_per_sim_s"] == pytest.approx(100 * 20 * 200)
+
+
+def test_sweep_runs_both_simulators_on_the_same_runs(results):
+    s = results["sweep"]
+    assert s["runs"] == 2
+    assert s["milasim_build"]["cached"]  # the cold/warm section built this structure
+    assert [r["dose_mg_per_kg"] for r in s["rates"]] == [0.0, 200.0]
+    for r in s["rates"]:
+        for side in ("milasim_hz", "brian2_hz"):
+            assert all(math.isfinite(v) and v >= 0 for v in r[side].values())
+    assert s["speedup_cpu"] > 0 and isinstance(s["rates_match"], bool)
+
+
+def test_baseline_job_carries_every_runtime_value():
+    configs = [bench.network_config(DURATION_S, dose_mg_per_kg=d, overrides=TINY)
+               for d in (0.0, 400.0)]
+    job = bench.baseline_job(configs)
+    assert job["structure"]["n_exc"] == 160
+    params = [d["params"] for d in job["doses"]]
+    assert set(params[0]) == set(params[1])
+    assert {k.split(".")[0] for k in params[0]} == {"exc", "inh", *bench.PATHWAYS}
+    assert params[1]["exc.occupancy_before"] > params[0]["exc.occupancy_before"]
+    with pytest.raises(ValueError):
+        bench.baseline_job([configs[0], bench.network_config(0.5, overrides=TINY)])
+
+
+def test_synaptic_event_estimate():
+    structure = {"n_exc": 80, "n_inh": 20, "connection_probability": 0.1, "drive_inputs": 10,
+                 "drive_rate_hz": 5.0, "duration_s": 2.0}
+    events = bench.synaptic_events(structure, {"exc": 8, "inh": 2}, {"exc": 80, "inh": 20})
+    # exc spikes reach 0.1 x 79 + 0.1 x 20 targets, inh spikes 0.1 x 80 + 0.1 x 19
+    assert events["recurrent"] == pytest.approx(8 * 9.9 + 2 * 9.9)
+    assert events["drive"] == pytest.approx(10 * 5.0 * 100 * 2.0)
+    exact = bench.synaptic_events(structure, {"exc": 8, "inh": 0}, {"exc": 40, "inh": 20},
+                                  synapses={"syn_ee": 800, "syn_ei": 160})
+    assert exact["recurrent"] == pytest.approx(16 * (10 + 2))  # 8 spikes of 40 recorded -> 16
+
+
+def test_workers_section_runs_a_real_sweep(results):
+    w = results["workers"]
+    if isinstance(w, str):
+        pytest.skip(w)
+    assert w["rows"][0]["workers"] == 1
+    assert w["rows"][0]["runs"] == 1 and w["rows"][0]["failed"] == 0
+
+
+def test_sizes_section_and_table(results, tmp_path):
+    row = results["sizes"]["sizes"][0]
+    assert row["neurons"] == 200 and row["synapses"] > 0 and row["max_rss_mb"] > 0
+    assert results["sizes"]["cpu_exponent_fit"] is None  # one size: no fit
+    rows = run.table_rows(results)
+    text = run.render_text(rows)
+    for section in ("1. cold vs warm", "2. throughput", "3. sweep", "4. cost vs size", "5. "):
+        assert section in text
+    assert "compiler invocations warm" in text
+    md = run.render_markdown(rows)
+    assert md.count("| quantity | value | note |") >= 5
+    (tmp_path / "results.json").write_text(json.dumps(results, default=str))
