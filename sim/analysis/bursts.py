@@ -356,14 +356,20 @@ def network_bursts(
     t_start_s: float = 0.0, **overrides: Any,
 ) -> Bursts:
     """Bursts of the pooled population rate of ``populations`` (default: exc and inh)."""
+    return _pooled_detection(spikes, n_nodes, t_stop_s, analysis, populations, t_start_s,
+                             overrides)[-1]
+
+
+def _pooled_detection(spikes, n_nodes, t_stop_s, analysis, populations, t_start_s, overrides):
+    """(params, populations, times, ids, n_total, bursts) of the pooled populations."""
     p = analysis_params(analysis, **overrides)
     pops = select_populations(spikes, populations)
-    times, _, n_total = pooled_spikes(spikes, n_nodes, pops)
+    times, ids, n_total = pooled_spikes(spikes, n_nodes, pops)
     if n_total <= 0:
         raise ValueError(f"populations {pops} have no neurons")
     bin_s = p.rate_bin_ms * 1e-3
     rate = population_rate(times, n_total, t_stop_s, bin_s, t_start_s)
-    return detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
+    return p, pops, times, ids, n_total, detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
 
 
 def _mean(values: np.ndarray) -> float:
@@ -391,15 +397,10 @@ def burst_metrics(
     in it), ``synchrony_chi``, ``runaway``, ``runaway_onset_s``, ``mean_rate_hz`` (pooled),
     ``rate_<pop>_hz`` for each pooled population, ``baseline_rate_hz``, ``threshold_rate_hz``.
     """
-    p = analysis_params(analysis, **overrides)
-    pops = select_populations(spikes, populations)
-    times, ids, n_total = pooled_spikes(spikes, n_nodes, pops)
-    if n_total <= 0:
-        raise ValueError(f"populations {pops} have no neurons")
+    p, pops, times, ids, n_total, bursts = _pooled_detection(
+        spikes, n_nodes, t_stop_s, analysis, populations, t_start_s, overrides)
     bin_s = p.rate_bin_ms * 1e-3
     span = t_stop_s - t_start_s
-    rate = population_rate(times, n_total, t_stop_s, bin_s, t_start_s)
-    bursts = detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
 
     inside = _in_window(times, t_start_s, t_stop_s)
     times, ids = times[inside], ids[inside]
