@@ -1,4 +1,4 @@
-"""The measurements behind ``python benchmarks/run.py``: each section is one function returning a dict.
+"""The measurements behind ``python benchmarks/run.py``, one function per section.
 
 Every timing is taken twice: *wall* seconds (what a user waits) and *CPU* seconds (user + system
 time of this process and of every child it reaped: the build process, make, g++, the simulation

@@ -224,11 +224,15 @@ def render_markdown(rows: list[tuple[str, str, str]]) -> str:
     out = ["# milasim benchmark results", "",
            "Produced by `python benchmarks/run.py`; see docs/performance.md.", ""]
     header = ["| quantity | value | note |", "|---|---|---|"]
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
     for q, v, note in rows:
         if q.startswith("## "):
             out += ["", f"### {q[3:]}" + (f" ({v})" if v else ""), "", *header]
         else:
-            out.append(f"| {q} | {v} | {note.replace('|', '/')} |")
+            out.append(f"| {cell(q)} | {cell(v)} | {cell(note)} |")
     return "\n".join(out) + "\n"
 
 
