@@ -76,7 +76,7 @@ class SweepReport:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILED if self.failed else EXIT_OK
+        return EXIT_FAILED if self.failed or self.not_run else EXIT_OK
 
     def summary(self) -> str:
         head = (f"sweep {self.experiment}: {self.total} runs: {len(self.done)} done, "
@@ -310,6 +310,7 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
         bar = tqdm(total=report.total, initial=len(report.skipped), unit="run",
                    desc=f"sweep {report.experiment}", disable=quiet, file=sys.stderr,
                    dynamic_ncols=True, smoothing=0.1)
+        resubmits: dict[str, int] = {}
         stop.deferred = True
         try:
             stop.check()
@@ -320,8 +321,26 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
                     stop.check()
                     continue
                 for future in pending.next_batch(block=False):
-                    _collect(future, futures[future], layout, report)
-                    bar.update(1)
+                    point = futures[future]
+                    if _collect(future, point, layout, report):
+                        bar.update(1)
+                        continue
+                    # lost with its worker before we read it, or cancelled from outside: the
+                    # files count; otherwise run it again (bounded, like Dask's own retries)
+                    resubmits[point.run_id] = resubmits.get(point.run_id, 0) + 1
+                    if resubmits[point.run_id] > RETRIES:
+                        report.failed.append(RunFailure(
+                            point.run_id, dict(point.values),
+                            f"its result was lost {RETRIES + 1} times (workers dying?)"))
+                        bar.update(1)
+                        continue
+                    client.cancel([future])
+                    again = client.submit(
+                        run_point, point.config, point.run_id, str(layout.root),
+                        retries=RETRIES, pure=False,
+                        key=f"milasim-run-{point.run_id}-{token}-{resubmits[point.run_id]}")
+                    futures[again] = point
+                    pending.add(again)
                 stop.check()
         except KeyboardInterrupt:
             if target.kind == "local":  # our own workers are about to be stopped
@@ -333,21 +352,36 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
             bar.close()
 
 
-def _collect(future: Any, point: GridPoint, layout: SweepLayout, report: SweepReport) -> None:
-    """One finished future into the report; a failed run is printed at once."""
+def _collect(future: Any, point: GridPoint, layout: SweepLayout, report: SweepReport) -> bool:
+    """One finished future into the report (a failed run is printed at once).
+
+    Returns False when the future holds no outcome and the run is not finished on disk either
+    (its result was lost with a dead worker, or it was cancelled from outside): the caller runs it
+    again.
+    """
     from tqdm import tqdm
 
-    if future.status == "finished":
-        outcome = future.result()
-        if outcome["status"] == "done":
+    status = future.status
+    if status == "finished":
+        try:
+            outcome = future.result(timeout=60)
+        except Exception:  # noqa: BLE001 - lost between "finished" and the fetch: the disk decides
+            outcome = None
+        if outcome is not None and outcome["status"] == "done":
             report.done.append(point.run_id)
-            return
-        failure = RunFailure(point.run_id, dict(point.values), outcome["error"],
-                             outcome.get("log"))
-    elif future.status == "error":
+            return True
+        if outcome is not None:
+            failure = RunFailure(point.run_id, dict(point.values), outcome["error"],
+                                 outcome.get("log"))
+            report.failed.append(failure)
+            tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
+            return True
+    elif status == "error":
         failure = _failure_of(future, point, layout)
-    else:  # cancelled from outside (another client, a scheduler restart)
-        report.not_run.append(point.run_id)
-        return
-    report.failed.append(failure)
-    tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
+        report.failed.append(failure)
+        tqdm.write(f"milasim: {failure.line()}", file=sys.stderr)
+        return True
+    if point.run_id in set(layout.finished_ids()):
+        report.done.append(point.run_id)
+        return True
+    return False
