@@ -167,6 +167,105 @@ class ProtocolConfig(Section):
 
     # --- LTP / LTD
     induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
+    # Simulated baseline with test pulses before induction (assumed; slices use 10-20 min, but at
+    # rest the weight sits at the rule's fixed point, so a short simulated baseline is exact).
+    baseline_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
+    # Test-pulse interval before and after induction (assumed; slice practice 0.033-0.1 Hz).
+    test_interval_s: Annotated[float, Field(ge=0.5, le=300, allow_inf_nan=False)] = 10.0
+    # Simulated time after induction, with test pulses (Ca returns to rest within ~1 s). Kept short
+    # on purpose: in this rule each isolated test pulse is itself a weak LTD event (docs/ltp.md).
+    post_induction_simulated_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
+    # When ltp_percent is read, from the end of induction; the unsimulated rest of the wait is
+    # applied exactly (Ca at rest, sim.analysis.plasticity.relax_at_rest). 30-60 min is usual.
+    post_induction_wait_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 30.0
+    # HFS: trains of hfs_rate_hz for hfs_train_duration_s (100 Hz x 1 s; LITERATURE 5), onsets
+    # hfs_train_interval_s apart (20 s assumed, a common spacing for repeated tetani).
+    hfs_trains: Annotated[int, Field(ge=1, le=20)] = 1
+    hfs_train_interval_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
+    hfs_rate_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 100.0
+    hfs_train_duration_s: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
+    # TBS: bursts of 4 pulses at 100 Hz, 200 ms apart (Larson & Munkacsy 2015). 3 bursts is
+    # sub-maximal in this model (10 bursts ~ saturate), so a higher dose can raise it (assumed).
+    tbs_bursts: Annotated[int, Field(ge=1, le=200)] = 3
+    tbs_pulses_per_burst: Annotated[int, Field(ge=1, le=20)] = 4
+    tbs_intraburst_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 100.0
+    tbs_burst_interval_ms: Annotated[float, Field(ge=20, le=10_000, allow_inf_nan=False)] = 200.0
+    # LFS: 900 pulses at 1 Hz (Dudek & Bear 1992).
+    lfs_pulses: Annotated[int, Field(ge=1, le=10_000)] = 900
+    lfs_rate_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 1.0
+    # Pairing: presynaptic pulses while the cell is voltage-clamped to pairing_hold_mV (assumed
+    # after the classic CA1 pairing protocols: 200 pulses at 2 Hz at ~0 to -10 mV).
+    pairing_pulses: Annotated[int, Field(ge=1, le=10_000)] = 200
+    pairing_rate_hz: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 2.0
+    pairing_hold_mV: Annotated[float, Field(ge=-100, le=40, allow_inf_nan=False)] = -10.0
+    # Frequency series: frequency_series_pulses at each rate, each an independent preparation
+    # (Dudek & Bear 1992: 900 pulses at 1-50 Hz).
+    frequency_series_hz: list[Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [1.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0], min_length=1, max_length=20
+    )
+    frequency_series_pulses: Annotated[int, Field(ge=1, le=10_000)] = 900
+
+
+class PlasticityConfig(Section):
+    """The LTP/LTD preparation and its calcium rule (sim.protocols.ltp, docs/ltp.md).
+
+    Shouval, Bear & Cooper 2002 (LITERATURE 5) unless marked. "calibrated" values are assumed and
+    were fitted once to the Dudek & Bear 1992 frequency curve (docs/ltp.md); all but the first three
+    keys are runtime values (changing them does not recompile).
+    """
+
+    # --- structure (recompiles): cells per preparation, stimulated synapses per cell, the
+    # synapse-to-synapse CV of NMDA receptor number (lognormal; 0 = identical synapses)
+    n_neurons: Annotated[int, Field(ge=1, le=200)] = 10
+    synapses_per_neuron: Annotated[int, Field(ge=1, le=50)] = 4
+    nmda_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = 0.0
+    # Calcium trace of one synapse per preparation and the voltage of one cell, recorded every
+    # record_ca_dt_ms (0 = not recorded; 1 ms over a 900 s run is ~7 MB per preparation).
+    record_ca_dt_ms: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.0
+    # --- synapses (runtime). AMPA per release, assumed: test EPSP ~3-10 mV (2-4 of 4 releases).
+    g_ampa_nS: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 4.0
+    g_nmda_nS: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.5
+    release_probability: Fraction = 0.5  # CA3-CA1, assumed (reported 0.1-0.9, mean ~0.5)
+    # Vesicle pool: each release takes `depletion` of it; it recovers with tau_recovery_ms
+    # (calibrated: synaptic fatigue in 900-pulse trains, which keeps 5-10 Hz from potentiating).
+    depletion: Fraction = 0.1
+    tau_recovery_ms: Annotated[float, Field(gt=0, le=60_000, allow_inf_nan=False)] = 2000.0
+    # NMDA gating: saturating kinetics (Brunel & Wang 2001, rise 2 ms, alpha 0.5/ms); decay 200 ms,
+    # the slow GluN2B-rich end of the 2A/2B range (LITERATURE 3; Shouval 2002 slow component 200 ms).
+    tau_nmda_ms: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 200.0
+    nmda_alpha_per_ms: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.5
+    # --- calcium (runtime). tau_Ca 50 ms (Shouval 2002). NMDA Ca gain calibrated: one release at
+    # rest gives a ~0.4 uM peak, inside the depression window (1 Hz LTD).
+    tau_ca_ms: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 50.0
+    ca_nmda_uM_per_ms: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.75
+    # Voltage-gated Ca2+ per postsynaptic spike (back-propagating AP), assumed.
+    ca_bpap_uM: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.2
+    # BPAP at the synapse: 100 mV, 75 % decaying in 3 ms and 25 % in 25 ms (Shouval 2002).
+    bpap_mV: Annotated[float, Field(ge=0, le=200, allow_inf_nan=False)] = 100.0
+    # Membrane noise (SD of the free membrane potential), assumed.
+    noise_mV: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)] = 1.0
+    # Share of the AMPA efficacy that the rule moves (assumed; the rest is not plastic). With 0.5,
+    # LTD saturates at -50 % and LTP at +150 % (W from 0.25 to 0 or 1), near the saturation levels
+    # of CA1 LTD (Mulkey & Malenka 1992: saturable) and LTP.
+    plastic_fraction: Fraction = 0.5
+    # --- the rule: Omega thresholds and slope, eta = scale / (P1 / (P2 + Ca^P3) + P4)
+    alpha_ltd_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.35
+    alpha_ltp_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.55
+    beta_per_uM: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 80.0
+    eta_p1_s: Positive = 0.1
+    eta_p2: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] = 1e-5
+    eta_p3: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 3.0
+    eta_p4_s: Positive = 1.0
+    learning_rate_scale: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> PlasticityConfig:
+        if self.alpha_ltp_uM <= self.alpha_ltd_uM:
+            raise ValueError(
+                f"plasticity.alpha_ltp_uM must be > plasticity.alpha_ltd_uM ({self.alpha_ltd_uM:g}),"
+                f" got {self.alpha_ltp_uM:g}"
+            )
+        return self
 
 
 class AnalysisConfig(Section):
@@ -232,6 +331,7 @@ class Config(Section):
     mechanisms: MechanismsConfig = MechanismsConfig()
     network: NetworkConfig = NetworkConfig()
     protocol: ProtocolConfig = ProtocolConfig()
+    plasticity: PlasticityConfig = PlasticityConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     simulation: SimulationConfig = SimulationConfig()
 

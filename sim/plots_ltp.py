@@ -1,0 +1,216 @@
+"""Figures of LTP/LTD runs: efficacy time course, frequency-response curve, calcium at the synapse.
+
+Matplotlib's object API on the Agg canvas, talk-sized fonts, Okabe-Ito colours (``sim.plots``).
+The functions take plain arrays; :func:`plot_ltp_run_figures` draws them from a stored run
+(:class:`sim.store.RunData`, what ``milasim run`` and ``milasim plot`` use).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.ticker import FuncFormatter
+
+from sim.plots import OKABE_ITO, STYLE, new_figure, run_title, save_figure
+
+#: Dudek & Bear 1992 (LITERATURE.md 5), qualitative: LTD at 1-3 Hz, crossover near 10 Hz, LTP at
+#: >= 50 Hz; the 1 Hz magnitude (-20 to -30 %) is assumed.
+DUDEK_BEAR_CROSSOVER_HZ = 10.0
+DUDEK_BEAR_1HZ_PERCENT = (-30.0, -20.0)
+#: Calcium thresholds of the Shouval rule (uM), drawn on calcium traces.
+CA_THRESHOLDS_UM = (0.35, 0.55)
+
+_SERIES_COLORS = [OKABE_ITO[k] for k in
+                  ("vermillion", "orange", "yellow", "green", "sky_blue", "blue", "purple", "black")]
+
+
+def _colors(n: int) -> list[str]:
+    return [_SERIES_COLORS[i % len(_SERIES_COLORS)] for i in range(n)]
+
+
+def _rate_of(label: str) -> float | None:
+    m = re.fullmatch(r"([0-9.eE+-]+)hz", label)
+    return float(m.group(1)) if m else None
+
+
+def _legend_label(label: str) -> str:
+    rate = _rate_of(label)
+    if rate is not None:
+        return f"{rate:g} Hz"
+    return {"hfs": "HFS", "tbs": "TBS", "lfs": "LFS", "pairing": "pairing"}.get(label, label)
+
+
+def plot_efficacy(
+    courses: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    path: Path,
+    *,
+    induction_s: Mapping[str, float] | None = None,
+    n_simulated: Mapping[str, int] | None = None,
+    title: str = "",
+) -> Path:
+    """Efficacy (% of baseline) against minutes from induction onset, one line per arm.
+
+    ``courses``: label -> (t_s from induction onset, percent of baseline). ``induction_s``: label ->
+    induction length (shaded). ``n_simulated``: label -> how many leading samples were simulated;
+    the rest (the exact post-induction wait) is drawn dashed.
+    """
+    with rc_context(STYLE):
+        fig = new_figure((8.0, 4.8))
+        ax = fig.add_subplot()
+        colors = _colors(len(courses))
+        longest = max((d for d in (induction_s or {}).values()), default=0.0)
+        if longest > 0:
+            ax.axvspan(0.0, longest / 60.0, color="#DDDDDD", zorder=0, label="induction")
+        ax.axhline(100.0, color="#777777", lw=1.0, ls=":", zorder=1)
+        for color, (label, (t, pct)) in zip(colors, courses.items(), strict=True):
+            t_min = np.asarray(t, dtype=float) / 60.0
+            pct = np.asarray(pct, dtype=float)
+            n = len(t_min) if n_simulated is None else int(n_simulated.get(label, len(t_min)))
+            ax.plot(t_min[:n], pct[:n], color=color, label=_legend_label(label))
+            if n < len(t_min):
+                ax.plot(t_min[max(n - 1, 0):], pct[max(n - 1, 0):], color=color, ls="--")
+        ax.set_xlabel("time from induction onset (min)")
+        ax.set_ylabel("synaptic efficacy (% of baseline)")
+        if n_simulated is not None:
+            ax.plot([], [], color="#555555", ls="--", label="exact wait (Ca at rest)")
+        ax.legend(loc="best", frameon=False, ncol=2 if len(courses) > 4 else 1)
+        if title:
+            ax.set_title(title, fontsize=11)
+        return save_figure(fig, path)
+
+
+def plot_frequency_response(
+    frequency_hz: Sequence[float],
+    ltp_percent: Sequence[float],
+    path: Path,
+    *,
+    title: str = "",
+    reference: bool = True,
+    label: str = "model",
+    extra_curves: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+) -> Path:
+    """Efficacy change against stimulation rate (log axis), with the Dudek & Bear 1992 landmarks.
+
+    ``extra_curves``: more (frequency_hz, ltp_percent) curves by legend label, e.g. other doses.
+    """
+
+    def _sorted(fs: Sequence[float], ys: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        fs, ys = np.asarray(fs, dtype=float), np.asarray(ys, dtype=float)
+        order = np.argsort(fs)
+        return fs[order], ys[order]
+
+    f, y = _sorted(frequency_hz, ltp_percent)
+    with rc_context(STYLE):
+        fig = new_figure((7.2, 4.8))
+        ax = fig.add_subplot()
+        ax.axhline(0.0, color="#777777", lw=1.0, ls=":")
+        if reference:
+            ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color=OKABE_ITO["sky_blue"], lw=1.2, ls="--",
+                       label="Dudek & Bear 1992: crossover ~10 Hz")
+            lo, hi = DUDEK_BEAR_1HZ_PERCENT
+            ax.fill_between([0.8, 1.25], [lo, lo], [hi, hi], color=OKABE_ITO["sky_blue"],
+                            alpha=0.3, lw=0, label="1 Hz LTD, assumed -20 to -30 %")
+        ax.plot(f, y, "o-", color=OKABE_ITO["vermillion"], ms=7, label=label)
+        extra_colors = [OKABE_ITO[k] for k in ("blue", "green", "purple", "orange", "black")]
+        for k, (name, (fx, yx)) in enumerate((extra_curves or {}).items()):
+            fx, yx = _sorted(fx, yx)
+            ax.plot(fx, yx, "s--", color=extra_colors[k % len(extra_colors)], ms=6, label=name)
+            f = np.union1d(f, fx)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xticks(f)
+        ax.set_xlabel("stimulation rate (Hz)")
+        ax.set_ylabel("efficacy change (% of baseline)")
+        ax.legend(loc="upper left", frameon=False)
+        if title:
+            ax.set_title(title, fontsize=11)
+        return save_figure(fig, path)
+
+
+def plot_calcium(
+    t_s: np.ndarray,
+    traces: Mapping[str, np.ndarray],
+    path: Path,
+    *,
+    window_s: tuple[float, float] | None = None,
+    title: str = "",
+) -> Path:
+    """Synaptic calcium (uM above rest) against time, with the rule's two thresholds."""
+    t = np.asarray(t_s, dtype=float)
+    keep = np.ones(t.shape, bool) if window_s is None else (t >= window_s[0]) & (t <= window_s[1])
+    with rc_context(STYLE):
+        fig = new_figure((8.0, 4.2))
+        ax = fig.add_subplot()
+        for color, (label, ca) in zip(_colors(len(traces)), traces.items(), strict=True):
+            ax.plot(t[keep], np.asarray(ca)[keep], color=color, lw=1.0, label=_legend_label(label))
+        for thr, name in zip(CA_THRESHOLDS_UM, ("depression", "potentiation"), strict=True):
+            ax.axhline(thr, color="#555555", lw=1.0, ls="--")
+            ax.annotate(f"{name} threshold", (1.0, thr), xycoords=("axes fraction", "data"),
+                        ha="right", va="bottom", fontsize=10, color="#555555")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("synaptic Ca²⁺ above rest (µM)")
+        ax.legend(loc="upper left", frameon=False)
+        if title:
+            ax.set_title(title, fontsize=11)
+        return save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------- from a stored run
+def _array(value: Any) -> np.ndarray:
+    """A stored value as an array (RunData in memory may hold ``(value, units)`` pairs)."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+        value = value[0]
+    return np.asarray(value)
+
+
+def efficacy_courses(run: Any) -> tuple[dict, dict, dict]:
+    """(courses, induction lengths, simulated-sample counts) by arm key, from ``run.traces``."""
+    traces = run.traces
+    courses, induction, n_sim = {}, {}, {}
+    for name in traces:
+        m = re.fullmatch(r"efficacy_(.+)_percent", name)
+        if not m:
+            continue
+        key = m.group(1)
+        courses[key] = (_array(traces[f"efficacy_{key}_t_s"]), _array(traces[name]))
+        if f"induction_{key}_s" in traces:
+            span = _array(traces[f"induction_{key}_s"]).astype(float)
+            induction[key] = float(span[-1] - span[0])
+        if f"efficacy_{key}_n_simulated" in traces:
+            n_sim[key] = int(_array(traces[f"efficacy_{key}_n_simulated"]).item())
+    rates = {k: _rate_of(k) for k in courses}
+    if all(r is not None for r in rates.values()):  # a frequency series: by rate
+        courses = dict(sorted(courses.items(), key=lambda kv: rates[kv[0]]))
+    return courses, induction, n_sim
+
+
+def plot_ltp_run_figures(run: Any, folder: Path) -> list[Path]:
+    """The figures of one stored LTP run into ``folder`` (``milasim run`` / ``milasim plot``)."""
+    folder = Path(folder)
+    title = run_title(run)
+    induction = str(run.attrs.get("induction", ""))
+    if induction:
+        title = f"{_legend_label(induction)} · {title}"
+    paths = []
+    courses, spans, n_sim = efficacy_courses(run)
+    if courses:
+        paths.append(plot_efficacy(courses, folder / "ltp_efficacy.png", induction_s=spans,
+                                   n_simulated=n_sim or None, title=title))
+    if "frequency_hz" in run.analysis and "ltp_by_frequency_percent" in run.analysis:
+        paths.append(plot_frequency_response(
+            np.atleast_1d(_array(run.analysis["frequency_hz"])),
+            np.atleast_1d(_array(run.analysis["ltp_by_frequency_percent"])),
+            folder / "ltp_frequency_response.png", title=title,
+        ))
+    if "ca_t_s" in run.traces:
+        ca = {m.group(1): _array(v) for name, v in run.traces.items()
+              if (m := re.fullmatch(r"ca_(.+)_uM", name))}
+        if ca:
+            paths.append(plot_calcium(_array(run.traces["ca_t_s"]), ca,
+                                      folder / "ltp_calcium.png", title=title))
+    return paths

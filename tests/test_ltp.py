@@ -1,0 +1,240 @@
+"""LTP/LTD on the compiled preparation (sim.protocols.ltp), and its figures.
+
+The slow tests run the default preparation (config defaults, seed 1) at the hippocampal baseline
+glycine (2.6 uM, LITERATURE.md 2; occupancy ~0.42). One build per induction schedule: the HFS
+tests share one, the LFS tests one, the TBS tests one; every bath or glycine change is a runtime
+value. Targets: Dudek & Bear 1992 (LTD at 1-3 Hz, crossover near 10 Hz, LTP at >= 50 Hz, 1 Hz LTD
+~ -20 to -30 % assumed), APV 50 uM blocks both, glycine-site antagonism blocks LTP.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.config import Config, resolve
+from sim.errors import ConfigError
+from sim.protocols import ltp
+
+BASELINE_GLYCINE_UM = 2.6  # rat hippocampus, extracellular (LITERATURE.md 2)
+RAISED_GLYCINE_UM = 4.1  # +59 %, rat hippocampus 3 h after milacemide 100 mg/kg (Chapman & Hart)
+
+
+def ltp_config(induction: str, **overrides) -> Config:
+    raw = {"experiment": {"protocol": "ltp"}, "protocol": {"induction": induction}}
+    return resolve(raw, overrides.items())
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """run(induction, glycine_uM, **dotted overrides) -> LtpResult, each scenario computed once."""
+    workdir = tmp_path_factory.mktemp("ltp_runs")
+    done: dict = {}
+
+    def _run(induction: str, glycine_uM: float = BASELINE_GLYCINE_UM, **overrides):
+        key = repr((induction, glycine_uM, sorted(overrides.items())))
+        if key not in done:
+            cfg = ltp_config(induction, **{k.replace("__", "."): v for k, v in overrides.items()})
+            done[key] = ltp.run_ltp(cfg, glycine_uM, workdir)
+        return done[key]
+
+    return _run
+
+
+# --------------------------------------------------------------------------- config -> preparation
+def test_schedules_per_induction():
+    assert list(ltp.schedules(ltp_config("hfs"))) == ["hfs"]
+    hfs = ltp.schedules(ltp_config("hfs", **{"protocol.hfs_trains": 3}))["hfs"]
+    assert hfs.n_induction_pulses == 300
+    assert hfs.induction[1] - hfs.induction[0] == pytest.approx(41.0)
+    assert ltp.schedules(ltp_config("tbs"))["tbs"].n_induction_pulses == 3 * 4
+    assert ltp.schedules(ltp_config("lfs"))["lfs"].n_induction_pulses == 900
+    pairing = ltp.schedules(ltp_config("pairing"))["pairing"]
+    assert pairing.n_induction_pulses == 200
+    (c0, c1), = pairing.clamp
+    assert c0 < pairing.induction[0] and c1 > pairing.induction[1] - 0.5
+    series = ltp.schedules(ltp_config("frequency_series"))
+    assert list(series) == ["1", "3", "5", "10", "20", "50", "100"]
+    assert all(sc.n_induction_pulses == 900 for sc in series.values())
+    assert series["1"].induction[1] - series["1"].induction[0] == pytest.approx(900.0)
+
+
+def test_bad_schedules_are_config_errors():
+    with pytest.raises(ConfigError, match="frequency_series_hz"):
+        ltp.schedules(ltp_config("frequency_series", **{"protocol.frequency_series_hz": [1, 1.0]}))
+    with pytest.raises(ConfigError, match="tbs_burst_interval_ms"):
+        ltp.schedules(ltp_config("tbs", **{"protocol.tbs_burst_interval_ms": 25.0}))
+    with pytest.raises(ConfigError, match="alpha_ltp_uM"):
+        ltp_config("hfs", **{"plasticity.alpha_ltp_uM": 0.3})
+
+
+def test_doses_and_baths_do_not_change_the_structure():
+    base = ltp.structure_of(ltp_config("hfs"))
+    for key, value in [("bath.apv_uM", 50.0), ("bath.mg_mM", 0.0), ("drug.dose_mg_per_kg", 100.0),
+                       ("bath.chlorokynurenate_uM", 10.0), ("plasticity.tau_ca_ms", 80.0),
+                       ("plasticity.learning_rate_scale", 0.5), ("simulation.seed", 7),
+                       ("protocol.post_induction_wait_min", 60.0)]:
+        assert ltp.structure_of(ltp_config("hfs", **{key: value})) == base, key
+    assert ltp.structure_of(ltp_config("hfs", **{"plasticity.n_neurons": 4})) != base
+    assert ltp.structure_of(ltp_config("tbs")) != base
+
+
+def test_runtime_params_carry_the_receptor_state():
+    cfg = ltp_config("hfs", **{"bath.apv_uM": 50.0, "bath.mg_mM": 2.0,
+                               "bath.chlorokynurenate_uM": 10.0})
+    occ = ltp.nmda_occupancy(cfg, BASELINE_GLYCINE_UM)
+    assert occ < 0.05  # 10 uM 7-CK shifts the glycine EC50 ~19-fold
+    params = ltp.runtime_params(cfg, occ)
+    assert set(params) == set(ltp.RUNTIME_PARAMS)
+    assert params["apv_unblocked"] == pytest.approx(3.0 / 53.0)
+    assert params["mg_mM"] == 2.0 and params["nmda_occupancy"] == occ
+    assert params["w_rest"] == pytest.approx(0.25, abs=1e-6)
+    assert ltp.nmda_occupancy(ltp_config("hfs"), BASELINE_GLYCINE_UM) == pytest.approx(0.42, abs=0.01)
+
+
+def test_figures_from_a_stored_run(tmp_path):
+    """plot_ltp_run_figures reads what ltp_run_data stores (a synthetic frequency series)."""
+    from sim.plots_ltp import plot_ltp_run_figures
+    from sim.store import RunData, read_run, write_run
+
+    traces, freqs, values = {}, [1.0, 10.0, 100.0], [-22.0, 1.0, 60.0]
+    for f, v in zip(freqs, values, strict=True):
+        t = np.concatenate([np.arange(-20, 40, 0.5), 40 + np.arange(1, 180) * 10.0])
+        traces[f"efficacy_{f:g}hz_t_s"] = t
+        traces[f"efficacy_{f:g}hz_percent"] = np.where(t < 0, 100.0, 100.0 + v)
+        traces[f"efficacy_{f:g}hz_n_simulated"] = (np.int64(120), "1")  # (value, units) form
+        traces[f"induction_{f:g}hz_s"] = np.array([0.0, 900.0 / f])
+    traces["ca_t_s"] = np.arange(0, 1, 0.001)
+    traces["ca_1hz_uM"] = 0.4 * np.exp(-traces["ca_t_s"] / 0.05)
+    run = RunData(config_toml=ltp_config("frequency_series").to_toml(),
+                  attrs={"protocol": "ltp", "induction": "frequency_series"},
+                  spikes={"exc": (np.array([0.5]), np.array([0], dtype=np.int32))},
+                  n_nodes={"exc": 70}, rates={}, rate_dt_s=0.01, duration_s=930.0,
+                  conditions={"glycine_uM": 2.6, "glycine_site_occupancy": 0.42},
+                  analysis={"ltp_percent": 60.0, "frequency_hz": np.array(freqs),
+                            "ltp_by_frequency_percent": np.array(values)},
+                  traces=traces)
+    stored = read_run(write_run(tmp_path / "run.h5", run))
+    paths = plot_ltp_run_figures(stored, tmp_path / "figures")
+    names = sorted(p.name for p in paths)
+    assert names == ["ltp_calcium.png", "ltp_efficacy.png", "ltp_frequency_response.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+
+
+# --------------------------------------------------------------------------- the compiled preparation
+@pytest.mark.slow
+def test_hfs_potentiates_and_apv_blocks_it(run):
+    control = run("hfs")
+    assert control.nmda_occupancy == pytest.approx(0.42, abs=0.01)
+    assert 20.0 < control.ltp_percent < 150.0
+    # the efficacy course: a flat baseline (each test pulse depresses by ~1 %: single-release
+    # calcium reaches the depression window, as for 1 Hz LTD), potentiated after induction
+    before = control.efficacy_percent[control.t_s < 0]
+    assert before[-1] == pytest.approx(100.0) and np.all(np.abs(before - 100.0) < 3.0)
+    assert control.ltp_percent_early >= control.ltp_percent > 0
+    assert control.t_s[-1] == pytest.approx(1.0 + 30 * 60.0)
+    apv = run("hfs", bath__apv_uM=50.0)
+    assert abs(apv.ltp_percent) < 5.0
+
+
+@pytest.mark.slow
+def test_glycine_site_antagonism_blocks_ltp(run):
+    ck = run("hfs", bath__chlorokynurenate_uM=10.0)  # 7-chlorokynurenate
+    assert ck.nmda_occupancy < 0.05
+    assert ck.ltp_percent < 5.0
+    none = run("hfs", glycine_uM=0.0)  # no co-agonist
+    assert none.nmda_occupancy == 0.0
+    assert abs(none.ltp_percent) < 2.0
+    assert run("hfs").ltp_percent > ck.ltp_percent + 15.0
+
+
+@pytest.mark.slow
+def test_seed_reproducibility_and_one_build_per_structure(run, build_cache, tmp_path):
+    first = run("hfs")
+    builds_before = len(list(Path(build_cache).glob("*/manifest.json")))
+    again = ltp.run_ltp(ltp_config("hfs"), BASELINE_GLYCINE_UM, tmp_path)
+    assert again.ltp_percent == first.ltp_percent
+    np.testing.assert_array_equal(again.spike_t_s, first.spike_t_s)
+    other = ltp.run_ltp(ltp_config("hfs", **{"simulation.seed": 2}), RAISED_GLYCINE_UM, tmp_path)
+    assert other.ltp_percent != first.ltp_percent
+    assert len(list(Path(build_cache).glob("*/manifest.json"))) == builds_before
+
+
+def test_lfs_is_the_series_one_hz_arm():
+    """``induction = "lfs"`` and the series' 1 Hz arm are the same 1 Hz x 900 protocol, so the
+    series run below stands for both (one 15-min simulation instead of two)."""
+    lfs = ltp.schedules(ltp_config("lfs"))["lfs"]
+    one_hz = ltp.schedules(ltp_config("frequency_series"))["1"]
+    np.testing.assert_array_equal(lfs.pulses_s, one_hz.pulses_s)
+    assert lfs.induction == one_hz.induction and lfs.duration_s == one_hz.duration_s
+
+
+@pytest.mark.slow
+def test_frequency_response_follows_dudek_and_bear(run):
+    res = run("frequency_series")
+    curve = res.ltp_percent_by_frequency
+    assert list(curve) == ["1", "3", "5", "10", "20", "50", "100"]
+    assert -40.0 < curve["1"] < -12.0 and curve["3"] < -10.0  # LTD at 1-3 Hz
+    assert curve["50"] > 10.0 and curve["100"] > 10.0  # LTP at >= 50 Hz
+    # one crossover, between 5 and 20 Hz (Dudek & Bear: near 10 Hz)
+    f = np.array([float(k) for k in curve])
+    y = np.array(list(curve.values()))
+    crossings = np.flatnonzero(np.diff(np.sign(y)) != 0)
+    assert crossings.size == 1
+    i = crossings[0]
+    f_cross = np.exp(np.interp(0.0, [y[i], y[i + 1]], [np.log(f[i]), np.log(f[i + 1])]))
+    assert 5.0 < f_cross < 20.0
+    assert res.ltp_percent == pytest.approx(curve["100"], abs=1e-3)
+    # 1 Hz x 900 (LFS): depression builds up during the 15 min of stimulation
+    lfs = res.courses["1"]
+    during = lfs.percent[(lfs.t_s > 0) & (lfs.t_s < 900)]
+    assert during[-1] < during[len(during) // 10] < 100.0
+
+
+@pytest.mark.slow
+def test_apv_blocks_lfs_ltd_and_high_frequency_ltp(run):
+    """50 uM APV during 900 pulses at 1 to 100 Hz: no rate changes efficacy (LTD and LTP blocked)."""
+    apv = run("frequency_series", bath__apv_uM=50.0)  # same build as the control series
+    assert apv.apv_unblocked == pytest.approx(3.0 / 53.0)
+    assert all(abs(v) < 5.0 for v in apv.ltp_percent_by_frequency.values())
+    control = run("frequency_series").ltp_percent_by_frequency
+    assert control["1"] < -12.0 and control["100"] > 10.0
+
+
+@pytest.mark.slow
+def test_higher_occupancy_raises_submaximal_tbs_ltp(run):
+    base = run("tbs")
+    raised = run("tbs", glycine_uM=RAISED_GLYCINE_UM)
+    assert raised.nmda_occupancy > base.nmda_occupancy + 0.1
+    assert 5.0 < base.ltp_percent < 60.0  # sub-maximal
+    assert raised.ltp_percent > base.ltp_percent + 5.0
+
+
+@pytest.mark.slow
+def test_pairing_with_depolarisation_potentiates(run):
+    res = run("pairing")
+    assert res.ltp_percent > 30.0
+    assert res.induction_spikes_per_cell["pairing"] == 0.0  # clamped: no spikes while paired
+
+
+@pytest.mark.slow
+def test_run_data_for_milasim_run(tmp_path):
+    """ltp_run_data: the run.h5 contents and summary metrics ``milasim run`` writes."""
+    from sim.pharmacology.report import pk_report
+    from sim.plots_ltp import plot_ltp_run_figures
+    from sim.store import read_run, write_run
+
+    cfg = ltp_config("hfs")
+    run_data, summary = ltp.ltp_run_data(cfg, pk_report(cfg), tmp_path)
+    assert summary["ltp_percent"] > 20.0 and summary["induction"] == "hfs"
+    assert "ltp_percent_by_frequency" not in summary
+    assert run_data.conditions["glycine_site_occupancy"] == pytest.approx(
+        summary["nmda_occupancy"])
+    stored = read_run(write_run(tmp_path / "run.h5", run_data))
+    assert stored.analysis["ltp_percent"] == pytest.approx(summary["ltp_percent"], abs=1e-3)
+    assert set(stored.spikes) == {"exc"}
+    paths = plot_ltp_run_figures(stored, tmp_path / "figures")
+    assert [p.name for p in paths] == ["ltp_efficacy.png"]
+
