@@ -25,8 +25,9 @@ DUDEK_BEAR_1HZ_PERCENT = (-30.0, -20.0)
 #: Calcium thresholds of the Shouval rule (uM), drawn on calcium traces.
 CA_THRESHOLDS_UM = (0.35, 0.55)
 
+# yellow last: it is hard to see on white
 _SERIES_COLORS = [OKABE_ITO[k] for k in
-                  ("vermillion", "orange", "yellow", "green", "sky_blue", "blue", "purple", "black")]
+                  ("vermillion", "blue", "green", "orange", "purple", "sky_blue", "black", "yellow")]
 
 
 def _colors(n: int) -> list[str]:
@@ -63,17 +64,24 @@ def plot_efficacy(
         fig = new_figure((8.0, 4.8))
         ax = fig.add_subplot()
         colors = _colors(len(courses))
-        longest = max((d for d in (induction_s or {}).values()), default=0.0)
-        if longest > 0:
-            ax.axvspan(0.0, longest / 60.0, color="#DDDDDD", zorder=0, label="induction")
         ax.axhline(100.0, color="#777777", lw=1.0, ls=":", zorder=1)
-        for color, (label, (t, pct)) in zip(colors, courses.items(), strict=True):
+        for k, (color, (label, (t, pct))) in enumerate(zip(colors, courses.items(), strict=True)):
             t_min = np.asarray(t, dtype=float) / 60.0
             pct = np.asarray(pct, dtype=float)
             n = len(t_min) if n_simulated is None else int(n_simulated.get(label, len(t_min)))
             ax.plot(t_min[:n], pct[:n], color=color, label=_legend_label(label))
             if n < len(t_min):
                 ax.plot(t_min[max(n - 1, 0):], pct[max(n - 1, 0):], color=color, ls="--")
+            span = (induction_s or {}).get(label, 0.0)
+            if span > 0:  # each arm's induction as a bar along the top, in its colour
+                y = 1.0 - 0.025 * (k + 1)
+                ax.plot([0.0, max(span / 60.0, 0.15)], [y, y], color=color, lw=4,
+                        solid_capstyle="butt", transform=ax.get_xaxis_transform(), zorder=3)
+        if induction_s:  # head room for the bars above the data
+            lo, hi = ax.get_ylim()
+            n_bars = sum(1 for v in induction_s.values() if v > 0)
+            ax.set_ylim(lo, hi + (hi - lo) * (0.03 * n_bars + 0.03) / (1 - 0.03 * n_bars - 0.03))
+            ax.plot([], [], color="#555555", lw=4, label="induction (bars)")
         ax.set_xlabel("time from induction onset (min)")
         ax.set_ylabel("synaptic efficacy (% of baseline)")
         if n_simulated is not None:
@@ -105,8 +113,9 @@ def plot_frequency_response(
         return fs[order], ys[order]
 
     f, y = _sorted(frequency_hz, ltp_percent)
+    n_entries = 1 + len(extra_curves or {}) + (2 if reference else 0)
     with rc_context(STYLE):
-        fig = new_figure((7.2, 4.8))
+        fig = new_figure((7.2, 4.6 + 0.32 * n_entries))
         ax = fig.add_subplot()
         ax.axhline(0.0, color="#777777", lw=1.0, ls=":")
         if reference:
@@ -126,7 +135,9 @@ def plot_frequency_response(
         ax.set_xticks(f)
         ax.set_xlabel("stimulation rate (Hz)")
         ax.set_ylabel("efficacy change (% of baseline)")
-        ax.legend(loc="upper left", frameon=False)
+        # below the axes: the curves can fill any corner
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=11,
+                  ncol=1)
         if title:
             ax.set_title(title, fontsize=11)
         return save_figure(fig, path)
