@@ -12,8 +12,9 @@ Layout::
     /analysis/<name>           metrics (scalars or arrays)
     /traces/<name>             optional extra time series (e.g. LTP efficacy), attrs: units
 
-Every dataset carries a ``units`` attribute. The file is written as ``run.h5.tmp-<pid>`` and renamed
-into place when complete, so a file called ``run.h5`` is always whole.
+Every dataset carries a ``units`` attribute. The file is assembled in memory, written as
+``run.h5.tmp-<pid>`` and renamed into place when complete, so a file called ``run.h5`` is always
+whole; a failed write (a full disk) is a plain ``OSError``, never an HDF5 error inside the library.
 """
 
 from __future__ import annotations
@@ -85,11 +86,16 @@ def _dataset(group: h5py.Group, name: str, value: Any, units: str | None = None)
 
 
 def write_run(path: str | Path, run: RunData) -> Path:
-    """Write ``run`` to ``path`` atomically (temporary name, fsync, rename)."""
+    """Write ``run`` to ``path`` atomically (temporary name, fsync, rename).
+
+    HDF5 builds the file in memory (core driver, no backing store) and Python writes the image:
+    when HDF5 itself hits a failing write (a full disk), h5py leaves broken objects behind that
+    can crash the process when they are freed; a Python write raises a clean OSError instead.
+    """
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        with h5py.File(tmp, "w") as f:
+        with h5py.File(f"{tmp.name}-in-memory", "w", driver="core", backing_store=False) as f:
             for key, value in run.attrs.items():
                 f.attrs[key] = value
             f.attrs["config"] = run.config_toml
@@ -115,10 +121,14 @@ def write_run(path: str | Path, run: RunData) -> Path:
                     else:
                         _dataset(g, key, value)
             f.flush()
-            os.fsync(f.id.get_vfd_handle())
+            image = f.id.get_file_image()
+        with open(tmp, "wb") as out:
+            out.write(image)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
     return path
 
