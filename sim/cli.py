@@ -177,3 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `milasim pk ... | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a full disk or a vanished folder outside a run (plot, sweep.csv, ...)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"milasim: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 
 import sim
 from sim.config import Config
-from sim.errors import RunError
+from sim.errors import InputError, RunError
 from sim.store import RunData, write_run
 
 #: Keys every summary.json has (INTERFACE.md), then the per-protocol ones.
@@ -127,17 +128,19 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = out_dir / "run.log"
-    log.write_text(f"# milasim {sim.__version__} run, config_hash {cfg.config_hash()}\n")
-    for stale in ("summary.json", "run.h5"):
-        (out_dir / stale).unlink(missing_ok=True)
+    try:
+        log.write_text(f"# milasim {sim.__version__} run, config_hash {cfg.config_hash()}\n")
+    except OSError as exc:  # a full disk before anything ran
+        raise RunError(f"cannot write {log} ({exc.strerror or exc})") from None
+    _remove_results(out_dir, figures=False)  # an earlier run's, or a killed write's leftovers
     pk = pk_report(cfg)
     try:
         run, metrics = PROTOCOLS[cfg.experiment.protocol](cfg, pk, out_dir, progress, log)
-    except RunError:
+    except RunError as exc:
+        _note_in_log(log, f"failed: {exc}")
         raise
     except Exception as exc:  # a bug or a numerical failure: keep the log, say where it is
-        with open(log, "a") as f:
-            f.write(f"\nfailed: {type(exc).__name__}: {exc}\n")
+        _note_in_log(log, f"failed: {type(exc).__name__}: {exc}")
         raise RunError(f"{type(exc).__name__}: {exc} (log: {log})") from exc
 
     run.attrs = {**provenance(cfg), **run.attrs}
@@ -160,10 +163,33 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
         "config": cfg.to_dict(),
     }
     run.analysis = {**run.analysis, "wall_time_s": wall}
-    write_run(out_dir / "run.h5", run)
-    draw_figures(run, out_dir / "figures")
-    write_json_atomic(out_dir / "summary.json", summary)
+    try:
+        write_run(out_dir / "run.h5", run)
+        draw_figures(run, out_dir / "figures")
+        write_json_atomic(out_dir / "summary.json", summary)
+    except (OSError, InputError) as exc:  # a full disk, a quota: nothing may look finished
+        _remove_results(out_dir, figures=True)  # (InputError: sim.plots could not save a figure)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _note_in_log(log, f"failed: cannot write the results: {reason}")
+        raise RunError(f"cannot write the results into {out_dir}: {reason}; log: {log}") from None
     return summary
+
+
+def _remove_results(out_dir: Path, *, figures: bool) -> None:
+    """Delete run.h5, summary.json, their temporary files (and figures/) from ``out_dir``."""
+    for path in (out_dir / "summary.json", out_dir / "run.h5", *out_dir.glob("*.tmp-*")):
+        path.unlink(missing_ok=True)
+    if figures:
+        shutil.rmtree(out_dir / "figures", ignore_errors=True)
+
+
+def _note_in_log(log: Path, line: str) -> None:
+    """Append a line to the run's log; best effort (the disk may be the problem)."""
+    try:
+        with open(log, "a") as f:
+            f.write(f"\n{line}\n")
+    except OSError:
+        pass
 
 
 def draw_figures(run: RunData, folder: Path) -> list[Path]:

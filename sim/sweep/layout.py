@@ -123,8 +123,9 @@ def run_point(cfg: Config, run_id: str, out_root: str) -> dict[str, Any]:
 
     Returns ``{"run_id", "status": "done"|"failed", ...}``. A :class:`~sim.errors.MilasimError`
     (a run that failed, deterministically) is returned as ``"failed"`` with the kept log's path, so
-    Dask does not retry it; any other exception is re-raised after keeping the log, so Dask's
-    ``retries`` get a chance (a full disk, a lost file system).
+    Dask does not retry it (a full disk while writing the results is one: sim.runner.execute);
+    any other exception is re-raised after keeping the log, so Dask's ``retries`` get a chance
+    (a lost file system, a bug).
     """
     from sim.runner import execute
 
