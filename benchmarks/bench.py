@@ -446,11 +446,46 @@ def bench_throughput(workdir: Path, duration_s: float, repeats: int = 1, seed: i
         "max_rss_mb": max(r.max_rss_mb for r in runs),
         "synapses": sum(best.synapses.values()) or expected_synapses(structure),
         "rates_hz": mean_rates(counts, recorded, duration_s),
+        "spike_counts": counts,
         "recurrent_events_per_sim_s": events["recurrent"] / duration_s,
         "recurrent_events_per_wall_s": events["recurrent"] / wall,
         "recurrent_events_per_cpu_s": events["recurrent"] / cpu,
         "drive_events_per_sim_s": events["drive"] / duration_s,
         "load_average": load,
+    }
+
+
+def bench_arch(workdir: Path, duration_s: float, repeats: int = 1, level: str = "x86-64-v3",
+               overrides: Mapping[str, Any] | None = None) -> dict[str, Any] | str:
+    """The default network with portable flags vs ``MILASIM_ARCH=<level>`` (section 6).
+
+    Two builds (the level is part of the build key), the same seed and dose; CPU time per run and
+    whether the spike counts are identical (fast math with wider vectors may round differently).
+    """
+    from sim.engine import ARCH_ENV, ARCH_LEVELS, host_cpu_flags
+
+    missing = sorted(ARCH_LEVELS[level] - host_cpu_flags())
+    if missing:
+        return f"skipped: this CPU lacks {', '.join(missing)}"
+    with environment(**{ARCH_ENV: None}):
+        portable = bench_throughput(Path(workdir) / "portable", duration_s, repeats,
+                                    overrides=overrides)
+    with environment(**{ARCH_ENV: level}):
+        t0 = time.perf_counter()
+        get_build(epileptiform.blueprint(network_config(duration_s, overrides=overrides)))
+        compile_s = time.perf_counter() - t0
+        fast = bench_throughput(Path(workdir) / level, duration_s, repeats, overrides=overrides)
+    return {
+        "level": level,
+        "duration_s": duration_s,
+        "portable_cpu_s": portable["cpu_s"],
+        "arch_cpu_s": fast["cpu_s"],
+        "arch_compile_wall_s": compile_s,
+        "cpu_ratio": float(np.median(fast["cpu_s"]) / np.median(portable["cpu_s"])),
+        "spike_counts": {"portable": portable["spike_counts"], level: fast["spike_counts"]},
+        "spike_counts_identical": portable["spike_counts"] == fast["spike_counts"],
+        "rates_portable_hz": portable["rates_hz"],
+        "rates_arch_hz": fast["rates_hz"],
     }
 
 

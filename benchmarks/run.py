@@ -8,7 +8,9 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 3. a K-dose sweep through milasim vs the plain Brian2 runtime-mode script (speed ratio, rates);
 4. cost and peak RSS vs network size at fixed in-degree;
 5. sweep throughput on 1 vs 2 workers through ``milasim sweep`` (not with --quick unless
-   --workers).
+   --workers);
+6. the default network with ``MILASIM_ARCH=x86-64-v3`` vs the portable flags (not with --quick
+   unless --arch).
 
 Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
 builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
@@ -42,11 +44,11 @@ def settings(quick: bool, doses: int | None) -> dict[str, Any]:
         return {"run_s": 2.0, "repeats": 1, "doses": doses or 4, "sweep_s": 2.0, "seeds": [1],
                 "sweep_repeats": 1,
                 "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
-                "workers": False}
+                "workers": False, "arch": False}
     return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
             "sweep_repeats": 2,
             "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
-            "workers": True}
+            "workers": True, "arch": True}
 
 
 # --------------------------------------------------------------------------- the table
@@ -204,6 +206,19 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          "includes starting and stopping the local Dask cluster"))
     else:
         rows.append(("## 5. sweep on 1 vs 2 workers", str(wk or "not run"), ""))
+
+    ar = results.get("arch")
+    if isinstance(ar, dict):
+        rows.append((f"## 6. MILASIM_ARCH={ar['level']} vs portable flags "
+                     f"({_f(ar['duration_s'])} s default network)", "", ""))
+        rows.append(("CPU s per run: portable | arch",
+                     f"{_f(min(ar['portable_cpu_s']))} | {_f(min(ar['arch_cpu_s']))}",
+                     f"extra compile {_f(ar['arch_compile_wall_s'])} s wall"))
+        rows.append(("arch / portable CPU time", f"{ar['cpu_ratio']:.2f}",
+                     "spike counts identical" if ar["spike_counts_identical"] else
+                     f"spike counts differ (fast-math rounding): {ar['spike_counts']}"))
+    else:
+        rows.append(("## 6. MILASIM_ARCH vs portable flags", str(ar or "not run"), ""))
     rows.append(("total benchmark wall time", f"{_f(results['total_wall_s'])} s", ""))
     return rows
 
@@ -245,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE,
                         help="folder for results.json / results.md (default: benchmarks/)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary build cache")
+    parser.add_argument("--arch", action="store_true",
+                        help="also run section 6 (MILASIM_ARCH=x86-64-v3 vs portable) with --quick")
     parser.add_argument("--workers", action="store_true",
                         help="also run section 5 (1 vs 2 sweep workers) with --quick")
     args = parser.parse_args(argv)
@@ -283,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 step("workers", "5. sweep on 1 vs 2 workers", bench.bench_workers,
                      workdir / "workers", cfg["run_s"], bench.dose_list(cfg["doses"]))
+            if cfg["arch"] or args.arch:
+                step("arch", "6. MILASIM_ARCH=x86-64-v3 vs portable", bench.bench_arch,
+                     workdir / "arch", cfg["run_s"], repeats=cfg["repeats"])
+            else:
+                results["arch"] = "skipped in --quick (add --arch)"
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)

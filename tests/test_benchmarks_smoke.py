@@ -36,6 +36,7 @@ def results(tmp_path_factory):
         why_not = bench.sweep_module_status()
         out["workers"] = why_not or bench.bench_workers(workdir / "workers", DURATION_S, [0.0],
                                                         workers=(1,), overrides=TINY)
+        out["arch"] = bench.bench_arch(workdir / "arch", DURATION_S, overrides=TINY)
     out["machine"]["load_average_end"] = bench.load_average()
     out["total_wall_s"] = 0.0
     return out
@@ -123,3 +124,18 @@ def test_sizes_section_and_table(results, tmp_path):
     md = run.render_markdown(rows)
     assert md.count("| quantity | value | note |") >= 5
     (tmp_path / "results.json").write_text(json.dumps(results, default=str))
+
+
+def test_arch_section_compares_two_builds(results):
+    from sim.engine import ARCH_LEVELS, host_cpu_flags
+
+    a = results["arch"]
+    if ARCH_LEVELS["x86-64-v3"] - host_cpu_flags():
+        assert a.startswith("skipped: this CPU lacks")
+        return
+    assert a["level"] == "x86-64-v3" and a["cpu_ratio"] > 0
+    assert isinstance(a["spike_counts_identical"], bool)
+    assert set(a["spike_counts"]) == {"portable", "x86-64-v3"}
+    assert all(v > 0 for v in a["spike_counts"]["portable"].values())
+    rows = dict((q, v) for q, v, _ in run.table_rows(results))
+    assert rows["arch / portable CPU time"] == f"{a['cpu_ratio']:.2f}"

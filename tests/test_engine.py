@@ -11,8 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.engine import Blueprint, build_key, get_build
-from sim.errors import RunError
+from sim.engine import (
+    ARCH_ENV,
+    ARCH_LEVELS,
+    COMPILE_FLAGS,
+    Blueprint,
+    build_key,
+    compile_flags,
+    get_build,
+    host_cpu_flags,
+)
+from sim.errors import InputError, RunError
 
 BUILDERS = Path(__file__).parent / "builders"
 
@@ -94,3 +103,34 @@ def test_a_failing_build_is_a_run_error_with_its_log(tmp_path, monkeypatch):
     with pytest.raises(RunError, match="log"):
         get_build(Blueprint("sim.model.network:no_such_builder", {}))
     assert list(tmp_path.glob("*.build.log"))
+
+
+# --------------------------------------------------------------------------- MILASIM_ARCH
+def fake_cpuinfo(tmp_path: Path, flags: set[str]) -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nflags\t\t: {' '.join(sorted(flags))}\n\n")
+    return path
+
+
+def test_arch_level_is_opt_in_and_part_of_the_build_key(monkeypatch, tmp_path):
+    blueprint = Blueprint("toy_builder:build", {"n": 20, "duration_s": 0.5})
+    monkeypatch.delenv(ARCH_ENV, raising=False)
+    assert compile_flags() == COMPILE_FLAGS and not any("-march" in f for f in COMPILE_FLAGS)
+    portable = build_key(blueprint)
+    cpu = fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v3"]) | {"fpu", "sse2"})
+    monkeypatch.setenv(ARCH_ENV, "x86-64-v3")
+    assert compile_flags(cpu) == [*COMPILE_FLAGS, "-march=x86-64-v3"]
+    if not (ARCH_LEVELS["x86-64-v3"] - host_cpu_flags()):  # this machine has AVX2 & co.
+        assert build_key(blueprint) != portable
+
+
+def test_an_arch_level_the_cpu_lacks_or_a_typo_is_bad_input(monkeypatch, tmp_path):
+    old_cpu = fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v2"]))  # no AVX2, FMA, ...
+    monkeypatch.setenv(ARCH_ENV, "x86-64-v3")
+    with pytest.raises(InputError, match=r"^MILASIM_ARCH=x86-64-v3: this CPU lacks .*avx2"):
+        compile_flags(old_cpu)
+    assert compile_flags(fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v3"])))[-1] == \
+        "-march=x86-64-v3"
+    monkeypatch.setenv(ARCH_ENV, "native")
+    with pytest.raises(InputError, match=r"^MILASIM_ARCH: expected one of x86-64-v2, x86-64-v3"):
+        compile_flags()
