@@ -111,6 +111,7 @@ def cmd_pk(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.config import load_config
+    from sim.engine import compile_flags
     from sim.paths import default_out_dir, prepare_out_dir
     from sim.runner import execute, print_summary
 
@@ -118,6 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"simulation.seed={args.seed}")
     cfg = load_config(args.config, overrides)
+    compile_flags()  # a bad MILASIM_ARCH is bad input: refused before anything is written
     out = prepare_out_dir(args.out if args.out is not None else default_out_dir(args.config))
     summary = execute(cfg, out, progress=not args.quiet)
     if not args.quiet:
@@ -145,8 +147,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.engine import compile_flags
     from sim.sweep import run_sweep
 
+    compile_flags()  # MILASIM_ARCH, checked here; a remote worker's CPU is checked where it builds
     report = run_sweep(
         args.experiment, args.overrides, args.out, workers=args.workers,
         scheduler=args.scheduler, cluster=args.cluster, resume=args.resume, quiet=args.quiet,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
+from sim.config import resolve
 from sim.store import RunData, write_run
 
 GOOD = '[drug]\ndose_mg_per_kg = 100.0\n'
@@ -101,18 +103,38 @@ def test_bad_override(capsys, tmp_path, override, needle):
 
 
 def test_missing_files(capsys, tmp_path):
-    for verb in ("validate", "pk", "run", "plot"):
+    for verb in ("validate", "pk", "run", "plot", "sweep"):
         code, _, err = run_cli(capsys, verb, tmp_path / "absent.toml")
         assert_one_line_error(code, err, "absent.toml", "no such file")
     code, _, err = run_cli(capsys, "compare", tmp_path / "absent")
     assert_one_line_error(code, err, "absent")
 
 
-def test_unwritable_out(capsys, tmp_path):
+@pytest.mark.parametrize("verb", ["run", "pk", "sweep", "compare"])
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_unwritable_out(capsys, tmp_path, verb, where):
+    """--out that cannot be a folder (an existing file, or a path under one; as root, a chmod-ed
+    folder would still be writable): one line naming it, exit 2, nothing written."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, _, err = run_cli(capsys, "run", write(tmp_path, GOOD), "--out", blocker / "sub")
-    assert_one_line_error(code, err, "--out")
+    target = blocker if where == "a file" else blocker / "sub"
+    if verb == "sweep":
+        given = write(tmp_path, GOOD + '[sweep]\n"simulation.seed" = [1, 2]\n', "e.toml")
+    elif verb == "compare":
+        given = tmp_path / "a_run"
+        given.mkdir()
+        (given / "summary.json").write_text(json.dumps({
+            "glycine_uM": 2.6, "glycine_baseline_uM": 2.6, "glycine_site_occupancy": 0.42,
+            "seed": 1, "config_hash": "0" * 16, "wall_time_s": 1.0,
+            "config": resolve({}).to_dict()}))
+        target = target / "compare.png"
+    else:
+        given = write(tmp_path, GOOD)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    code, _, err = run_cli(capsys, verb, given, "--out", target)
+    assert_one_line_error(code, err, "--out " if verb != "compare" else "", str(blocker))
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert blocker.read_text() == "x"
 
 
 def _fake_run(path: Path) -> Path:
@@ -191,3 +213,16 @@ def test_any_file_content_is_valid_or_one_line_error(capsys, tmp_path, text):
     code, out, err = run_cli(capsys, "validate", write(tmp_path, text))
     if code != 0:
         assert_one_line_error(code, err)
+
+
+@pytest.mark.parametrize("verb", ["run", "sweep"])
+def test_a_bad_milasim_arch_is_bad_input_before_anything_is_written(verb, tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.setenv("MILASIM_ARCH", "native")
+    config = write(tmp_path, GOOD)
+    if verb == "sweep":
+        config = write(tmp_path, '[sweep]\n"drug.dose_mg_per_kg" = [0, 100]\n', "e.toml")
+    out = tmp_path / "out"
+    code, _, err = run_cli(capsys, verb, config, "--out", out)
+    assert_one_line_error(code, err, "MILASIM_ARCH", "expected one of x86-64-v2, x86-64-v3")
+    assert not out.exists()
