@@ -60,7 +60,8 @@ class DrugConfig(Section):
     dose_mg_per_kg: Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)] | None = None
     dose_mg: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
     # Body weight used to convert between the two; None = species default (sim.pharmacology).
-    body_weight_kg: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] | None = None
+    # 5 g (a neonatal mouse) to 500 kg: below that the PK volumes underflow the ODE solver.
+    body_weight_kg: Annotated[float, Field(ge=0.005, le=500, allow_inf_nan=False)] | None = None
     route: Literal["ip", "oral", "iv"] = "ip"
     # Regimen: doses_per_day evenly spaced doses for `days` days (1, 1 = a single dose).
     doses_per_day: Annotated[int, Field(ge=1, le=24)] = 1

@@ -151,9 +151,10 @@ def test_corrupt_or_truncated_run_file(capsys, tmp_path):
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     junk = write(tmp_path, b"not hdf5 at all", "junk.h5")
     for bad in (truncated, junk):
-        code, _, err = run_cli(capsys, "plot", bad)
-        assert_one_line_error(code, err, bad.name)
-    assert not (tmp_path / "figures").exists()
+        for verb in ("plot", "compare"):  # compare takes run folders, never a run.h5
+            code, _, err = run_cli(capsys, verb, bad)
+            assert_one_line_error(code, err, bad.name)
+    assert not (tmp_path / "figures").exists() and not list(tmp_path.glob("*.png"))
 
 
 def test_corrupt_summary_given_to_compare(capsys, tmp_path):
@@ -226,3 +227,46 @@ def test_a_bad_milasim_arch_is_bad_input_before_anything_is_written(verb, tmp_pa
     code, _, err = run_cli(capsys, verb, config, "--out", out)
     assert_one_line_error(code, err, "MILASIM_ARCH", "expected one of x86-64-v2, x86-64-v3")
     assert not out.exists()
+
+
+# the drug module too: every generated dose regimen and bath gives a finite pk result or the
+# one-line error (body weights below 1 g are left to the test after this one)
+_pk_values = {
+    "drug.dose_mg_per_kg": st.floats(-1, 6000),
+    "drug.dose_mg": st.floats(-1, 2e5),
+    "drug.species": st.sampled_from(["rat", "mouse", "human", "dog"]),
+    "drug.route": st.sampled_from(["ip", "oral", "iv", "sc"]),
+    "drug.body_weight_kg": st.floats(-1, 600).filter(lambda w: not 0 < w < 1e-3),
+    "drug.doses_per_day": st.integers(0, 4),
+    "drug.days": st.integers(0, 3),
+    "drug.time_after_dose_h": st.floats(-1, 250),
+    "drug.region": st.sampled_from(["hippocampus", "cortex", "cerebellum", "amygdala"]),
+    "drug.mao_b_inhibitor": st.sampled_from(["none", "deprenyl"]),
+    "drug.mao_a_inhibitor": st.sampled_from(["none", "clorgyline"]),
+    "drug.mao_b_inactivation": st.booleans(),
+    "bath.glycine_uM": st.floats(-1, 1.1e5),
+    "bath.chlorokynurenate_uM": st.floats(-1, 1.1e5),
+    "mechanisms.nmda_coagonism": st.booleans(),
+}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(overrides=st.lists(st.sampled_from(sorted(_pk_values)), max_size=6, unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({k: _pk_values[k] for k in keys})))
+def test_any_regimen_gives_finite_pk_or_one_line_error(capsys, tmp_path, overrides):
+    args = []
+    for key, value in overrides.items():
+        args += ["--set", f"{key}={_toml_value(value) if not isinstance(value, str) else value}"]
+    code, out, err = run_cli(capsys, "pk", write(tmp_path, GOOD), "--json", *args)
+    if code == 0:
+        report = json.loads(out)
+        assert math.isfinite(report["glycine_uM"]) and report["glycine_uM"] >= 0
+        assert 0 <= report["glycine_site_occupancy"] <= 1
+    else:
+        assert_one_line_error(code, err)
+
+
+def test_absurd_body_weight_is_a_one_line_error(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "pk", write(tmp_path, GOOD), "--set", "drug.species=mouse",
+                           "--set", "drug.body_weight_kg=1e-20")
+    assert_one_line_error(code, err, "drug.body_weight_kg")
