@@ -42,6 +42,14 @@ class SweepTable:
     swept: list[str]
     metrics: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    #: The swept keys grouped as the grid's axes (a zip group is one tuple of keys that step
+    #: together); empty = each swept key is its own axis. The figures treat a group as one factor.
+    axes: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def factors(self) -> list[tuple[str, ...]]:
+        """``axes``, or one single-key axis per swept key when the grouping is not known."""
+        return list(self.axes) if self.axes else [(key,) for key in self.swept]
 
     @property
     def columns(self) -> list[str]:
@@ -86,7 +94,7 @@ def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
     order = {run_id: i for i, run_id in enumerate(experiment.run_ids)}
     finished = sorted(layout.finished_ids(), key=lambda r: (order.get(r, len(order)), r))
     swept = experiment.swept_keys
-    table = SweepTable(swept=swept, metrics=[])
+    table = SweepTable(swept=swept, metrics=[], axes=[axis.keys for axis in experiment.axes])
     seen_metrics: dict[str, None] = dict.fromkeys(LEAD_METRICS)
     for run_id in finished:
         summary = read_summary(layout.run_dir(run_id) / RUN_MARKER)
