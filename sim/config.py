@@ -34,6 +34,9 @@ from sim.errors import ConfigError, InputError
 # allow_inf_nan=False turns TOML's nan/inf into a clear error instead of a silent NaN run.
 Real = Annotated[float, Field(allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# A synaptic conductance in nS: above 1000 nS (1 uS) per pathway is no cortical synapse (a few
+# nS each) but a typo, refused rather than left to blow up the run.
+Conductance = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Concentration_uM = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
@@ -133,14 +136,14 @@ class NetworkConfig(Section):
     # --- runtime (set on the compiled binary; a change never recompiles)
     # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
     # at 1 mM Mg the network fires asynchronously at a few Hz and bursts in 0 Mg.
-    g_ampa_ee_nS: NonNeg = 1.0
-    g_ampa_ei_nS: NonNeg = 1.5
-    g_nmda_exc_nS: NonNeg = 2.0
-    g_nmda_inh_nS: NonNeg = 0.5
-    g_gaba_ie_nS: NonNeg = 4.0
-    g_gaba_ii_nS: NonNeg = 3.0
-    g_drive_exc_nS: NonNeg = 4.0
-    g_drive_inh_nS: NonNeg = 2.0
+    g_ampa_ee_nS: Conductance = 1.0
+    g_ampa_ei_nS: Conductance = 1.5
+    g_nmda_exc_nS: Conductance = 2.0
+    g_nmda_inh_nS: Conductance = 0.5
+    g_gaba_ie_nS: Conductance = 4.0
+    g_gaba_ii_nS: Conductance = 3.0
+    g_drive_exc_nS: Conductance = 4.0
+    g_drive_inh_nS: Conductance = 2.0
     # Slow spike-triggered AHP of pyramidal cells (assumed, calibrated to burst termination).
     adaptation_b_pA: NonNeg = 15.0
     adaptation_tau_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 6.0
@@ -148,7 +151,7 @@ class NetworkConfig(Section):
     depression_u: Fraction = 0.05
     depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 2.0
     # Maximal tonic GlyR conductance per neuron at full activation (assumed).
-    g_glyr_max_nS: NonNeg = 10.0
+    g_glyr_max_nS: Conductance = 10.0
 
 
 class ProtocolConfig(Section):
@@ -353,6 +356,12 @@ class Config(Section):
             if tau_s * 1e3 < 10 * dt_ms:
                 raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "
                                  f"({10 * dt_ms * 1e-3:g} s), got {tau_s:g}")
+        # the LTP preparation integrates these with forward Euler too (sim.protocols.ltp)
+        for key in ("tau_ca_ms", "tau_nmda_ms", "tau_recovery_ms"):
+            tau_ms = getattr(self.plasticity, key)
+            if tau_ms < 10 * dt_ms:
+                raise ValueError(f"plasticity.{key} must be >= 10 x simulation.dt_ms "
+                                 f"({10 * dt_ms:g} ms), got {tau_ms:g}")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -283,7 +283,7 @@ class Build:
                     log.write(line)
                 code = proc.wait()
             if code != 0:
-                raise RunError(f"the simulation binary exited with code {code}; log: {log_path}")
+                raise RunError(f"the simulation binary {_exit_reason(code)}; log: {log_path}")
             return {name: self._read(results_dir, spec) for name, spec in self.manifest["outputs"].items()}
         finally:
             if bar is not None:
@@ -296,6 +296,21 @@ class Build:
         if spec.get("ncols"):
             data = data.reshape(-1, spec["ncols"])
         return data
+
+
+def _exit_reason(code: int) -> str:
+    """``exited with code 3`` or, for a signal, ``was killed by SIGXFSZ (file size limit ...)``."""
+    if code >= 0:
+        return f"exited with code {code}"
+    import signal
+
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        return f"was killed by signal {-code}"
+    hint = {"SIGKILL": " (out of memory, or killed)", "SIGXFSZ": " (file size limit: disk full?)",
+            "SIGSEGV": " (a crash)", "SIGILL": " (an instruction this CPU lacks: MILASIM_ARCH?)"}
+    return f"was killed by {name}{hint.get(name, '')}"
 
 
 def _progress_bar(total_s: float, label: str):

@@ -12,6 +12,7 @@ Okabe-Ito colour-blind-safe palette. Burst detection is re-run from the stored s
 
 from __future__ import annotations
 
+import errno
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,10 @@ from sim.analysis.bursts import (
     smooth_rate,
 )
 from sim.config import AnalysisConfig
-from sim.errors import InputError
+from sim.errors import InputError, RunError
+
+#: errno values of a full or failing disk: a failed figure write is then exit 1, not bad input
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -157,7 +161,10 @@ def save_figure(fig: Figure, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write figure ({exc.strerror or exc})") from None
+        message = f"{path}: cannot write figure ({exc.strerror or exc})"
+        if exc.errno in _DISK_FULL:  # a fault of the machine, not of what the user gave us
+            raise RunError(message) from None
+        raise InputError(message) from None
     return path
 
 

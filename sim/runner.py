@@ -167,8 +167,8 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
         write_run(out_dir / "run.h5", run)
         draw_figures(run, out_dir / "figures")
         write_json_atomic(out_dir / "summary.json", summary)
-    except (OSError, InputError) as exc:  # a full disk, a quota: nothing may look finished
-        _remove_results(out_dir, figures=True)  # (InputError: sim.plots could not save a figure)
+    except (OSError, InputError, RunError) as exc:  # a full disk, a quota: nothing may look
+        _remove_results(out_dir, figures=True)  # finished (the errors: sim.plots.save_figure's)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         _note_in_log(log, f"failed: cannot write the results: {reason}")
         raise RunError(f"cannot write the results into {out_dir}: {reason}; log: {log}") from None

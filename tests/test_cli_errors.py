@@ -57,6 +57,10 @@ BAD_CONFIGS = [
     ("coarse dt", "[simulation]\ndt_ms = 0.4\n", "simulation.dt_ms must be <= 0.2"),
     ("tau below dt", "[network]\ndepression_tau_rec_s = 0.0001\n",
      "network.depression_tau_rec_s must be >= 10 x simulation.dt_ms"),
+    ("LTP tau below dt", "[plasticity]\ntau_ca_ms = 0.05\n",
+     "plasticity.tau_ca_ms must be >= 10 x simulation.dt_ms"),
+    ("absurd conductance", "[network]\ng_gaba_ie_nS = 1e9\n",
+     "network.g_gaba_ie_nS must be <= 1000"),
     ("extends missing", 'extends = "nowhere.toml"\n', "does not exist"),
 ]
 
