@@ -46,16 +46,18 @@ from sim.sweep.grid import DOSE_KEYS, SEED_KEY
 from sim.sweep.table import SweepTable, number, numeric_metrics
 
 #: Panels, in this order, when the runs have them (``runaway`` only when a run ran away).
-PANELS = ("glycine_uM", "glycine_site_occupancy", "burst_rate_hz", "mean_burst_duration_s",
-          "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz", "runaway", "ltp_percent")
+PANELS = ("glycine_uM", "glycine_site_occupancy", "burst_rate_hz", "mean_interburst_interval_s",
+          "mean_burst_duration_s", "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz",
+          "runaway", "ltp_percent")
 NON_NEGATIVE = frozenset({"glycine_site_occupancy", "glycine_uM", "burst_rate_hz",
-                          "mean_burst_duration_s", "fraction_time_in_bursts", "rate_exc_hz",
-                          "rate_inh_hz"})
+                          "mean_interburst_interval_s", "mean_burst_duration_s",
+                          "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz"})
 LABELS = {
     **METRIC_LABELS,
     "glycine_site_occupancy": "NMDA glycine-site occupancy",
     "glycine_uM": "brain glycine (µM)",
     "rate_inh_hz": "inhibitory rate (Hz)",
+    "mean_interburst_interval_s": "interval between bursts (s)",
 }
 KEY_LABELS = {
     "drug.dose_mg_per_kg": "milacemide dose (mg/kg)",
@@ -84,6 +86,8 @@ FREQUENCY_PREFIX = "ltp_percent_by_frequency."
 HUES = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "sky_blue", "purple",
                                "black", "yellow")]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+#: Later series are drawn thinner, smaller and dashed, so identical series stay visible.
+LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 
 
 # --------------------------------------------------------------------------- statistics
@@ -291,6 +295,7 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
     width = 0.6 / max(1, len(hues)) if not numeric else 0.0
     for h_index, h in enumerate(hues):
         colour, marker = HUES[h_index % len(HUES)], MARKERS[h_index % len(MARKERS)]
+        size, width_line = max(4.0, 9.0 - 1.5 * h_index), max(1.0, 2.8 - 0.5 * h_index)
         series = [r for r in rows if hue is None or hue.value(r) == h]
         dodge = (h_index - (len(hues) - 1) / 2) * width
         px, mean, low, high = [], [], [], []
@@ -309,8 +314,8 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
         if not px:
             continue
         label = hue.text(h) if hue is not None else None
-        ax.plot(px, mean, marker=marker, color=colour, ms=7, lw=2 if numeric else 0,
-                label=label, zorder=3)
+        ax.plot(px, mean, marker=marker, color=colour, ms=size, lw=width_line if numeric else 0,
+                ls=LINESTYLES[h_index % len(LINESTYLES)], label=label, zorder=3)
         spread = any(hi > lo for lo, hi in zip(low, high))
         if not fraction and spread:
             if numeric and len(px) > 1:
