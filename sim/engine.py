@@ -284,6 +284,7 @@ class Build:
                 code = proc.wait()
             if code != 0:
                 raise RunError(f"the simulation binary {_exit_reason(code)}; log: {log_path}")
+            check_results(results_dir, self.manifest["outputs"], log_path)
             return {name: self._read(results_dir, spec) for name, spec in self.manifest["outputs"].items()}
         finally:
             if bar is not None:
@@ -296,6 +297,32 @@ class Build:
         if spec.get("ncols"):
             data = data.reshape(-1, spec["ncols"])
         return data
+
+
+def check_results(results_dir: Path, outputs: Mapping[str, Any], log_path: Path) -> None:
+    """RunError unless the binary's result files are whole.
+
+    Brian2's standalone code does not check its writes: on a full disk (ENOSPC) the binary exits
+    0 with empty or truncated files. Its last write is ``last_run_info.txt`` (run time and
+    completed fraction), so an empty or unparseable one, or an output whose size is not a whole
+    number of rows, means the results are not all there.
+    """
+    info = Path(results_dir) / "last_run_info.txt"
+    try:
+        fields = info.read_text().split()
+        complete = len(fields) == 2 and float(fields[1]) == 1.0
+    except (OSError, ValueError):
+        complete = False
+    broken = []
+    for name, spec in outputs.items():
+        path = Path(results_dir) / spec["file"]
+        row = np.dtype(spec["dtype"]).itemsize * (spec.get("ncols") or 1)
+        if not path.is_file() or path.stat().st_size % row:
+            broken.append(name)
+    if not complete or broken:
+        what = f"outputs {', '.join(broken)}" if broken else "last_run_info.txt"
+        raise RunError(f"the simulation's results are incomplete ({what} missing or truncated: "
+                       f"disk full?); log: {log_path}")
 
 
 def _exit_reason(code: int) -> str:

@@ -134,3 +134,29 @@ def test_an_arch_level_the_cpu_lacks_or_a_typo_is_bad_input(monkeypatch, tmp_pat
     monkeypatch.setenv(ARCH_ENV, "native")
     with pytest.raises(InputError, match=r"^MILASIM_ARCH: expected one of x86-64-v2, x86-64-v3"):
         compile_flags()
+
+
+def test_incomplete_results_are_a_run_error(toy, tmp_path):
+    """What a full disk leaves (Brian2 does not check its writes): caught before reading."""
+    from sim.engine import check_results
+
+    outputs = toy.manifest["outputs"]
+    results = tmp_path / "results"
+    results.mkdir()
+    for spec in outputs.values():
+        row = np.dtype(spec["dtype"]).itemsize * (spec.get("ncols") or 1)
+        (results / spec["file"]).parent.mkdir(parents=True, exist_ok=True)
+        (results / spec["file"]).write_bytes(b"\0" * 3 * row)
+    info = results / "last_run_info.txt"
+    info.write_text("0.12 1\n")
+    check_results(results, outputs, tmp_path / "run.log")  # whole: no error
+    info.write_text("")  # the last write failed
+    with pytest.raises(RunError, match=r"incomplete \(last_run_info.txt .*disk full\?\); log: "):
+        check_results(results, outputs, tmp_path / "run.log")
+    info.write_text("0.12 1\n")
+    name, spec = next((n, s) for n, s in outputs.items()
+                      if np.dtype(s["dtype"]).itemsize * (s.get("ncols") or 1) > 1)
+    path = results / spec["file"]
+    path.write_bytes(path.read_bytes()[:-1])  # a truncated output
+    with pytest.raises(RunError, match=rf"outputs {name} missing or truncated"):
+        check_results(results, outputs, tmp_path / "run.log")
