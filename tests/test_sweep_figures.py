@@ -20,6 +20,7 @@ from sim.sweep.figures import (
     crossover_hz,
     plot_sweep,
     t_interval,
+    tick_labels,
 )
 from sim.sweep.layout import SweepLayout
 from sim.sweep.table import SweepTable, collect
@@ -64,7 +65,7 @@ def test_a_zip_group_is_one_hue_named_by_its_description(tmp_path):
     rows = md_rows(tmp_path / "dose_response.md")
     header, body = rows[0], rows[1:]
     # no run ran away: no runaway column; the metrics in panel order
-    assert header == ["milacemide dose (mg/kg)", "condition", "runs", "brain glycine (µM)",
+    assert header == ["milacemide dose (mg/kg)", "condition", "seeds", "brain glycine (µM)",
                       "NMDA glycine-site occupancy", "burst rate (Hz)"]
     assert [r[:2] for r in body[:3]] == [["0", "co-agonism only"], ["0", "+ tonic GlyR"],
                                         ["0", "+ interneurons"]]
@@ -143,7 +144,7 @@ def test_a_protocol_factor_is_pooled_each_metric_from_the_runs_that_report_it(tm
     assert [f.keys for f in pooled] == [("experiment.protocol", "bath.mg_mM")]
     assert [p.name for p in plot_sweep(table, tmp_path)] == ["conditions.png"]
     header, *body = md_rows(tmp_path / "conditions.md")
-    assert header == ["condition", "runs", "brain glycine (µM)", "burst rate (Hz)",
+    assert header == ["condition", "seeds", "brain glycine (µM)", "burst rate (Hz)",
                       "LTP (% of baseline)"]
     assert [r[0] for r in body] == cases
     assert body[1][2] == "2.7" and body[1][3] == "0.2"
@@ -167,7 +168,7 @@ def test_frequency_series_get_a_frequency_response_figure_and_table(tmp_path):
     assert names == ["dose_response.png", "frequency_response.png"]
     assert (tmp_path / "frequency_response.png").read_bytes()[:8] == PNG_MAGIC
     header, *body = md_rows(tmp_path / "frequency_response.md")
-    assert header == ["curve", "runs", "1 Hz", "3 Hz", "10 Hz", "100 Hz", "crossover (Hz)"]
+    assert header == ["curve", "seeds", "1 Hz", "3 Hz", "10 Hz", "100 Hz", "crossover (Hz)"]
     assert body[0][0] == "0 mg/kg" and body[1][0] == "100 mg/kg"
     # means -18.5, -8.5, 11.5: crossover between 3 and 10 Hz, log-interpolated
     expected = math.exp(math.log(3) + (math.log(10) - math.log(3)) * 8.5 / 20.0)
@@ -223,3 +224,24 @@ def fake_run(layout: SweepLayout, cfg, **metrics) -> None:
                "config_hash": cfg.config_hash(), "wall_time_s": 1.0, "runaway": False,
                "config": cfg.to_dict(), **metrics}
     (folder / "summary.json").write_text(json.dumps(summary))
+
+
+def test_crowded_ticks_on_a_linear_axis_lose_their_labels_not_their_marks():
+    assert tick_labels([0.0, 0.1, 0.25, 0.5, 1.0, 2.0]) == ["0", "", "0.25", "0.5", "1", "2"]
+    assert tick_labels([0.0, 0.5, 1.0, 2.0, 4.0, 8.0]) == ["0", "0.5", "1", "2", "4", "8"]
+    assert tick_labels([2.0, 0.0, 0.1]) == ["2", "0", ""]  # in the order given
+    fig = Figure()
+    ax = fig.add_subplot()
+    _x_axis(ax, Factor(("bath.mg_mM",)), [(v,) for v in (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)],
+            numeric=True)
+    assert len(ax.get_xticks()) == 6
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "", "0.25", "0.5", "1", "2"]
+
+
+def test_values_equal_up_to_rounding_have_no_interval_and_inductions_have_names():
+    mean, low, high = t_interval([0.1 + 0.2, 0.3, 0.3])  # 0.30000000000000004 and 0.3
+    assert mean == pytest.approx(0.3) and low == high == mean
+    mean, low, high = t_interval([1.0, 1.001])
+    assert low < mean < high
+    assert Factor(("protocol.induction",)).text(("tbs",)) == "TBS"
+    assert Factor(("protocol.induction",)).text(("frequency_series",)) == "frequency series"

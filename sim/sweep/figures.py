@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ import numpy as np
 
 from sim.compare import METRIC_LABELS
 from sim.plots import OKABE_ITO, STYLE, new_figure, save_figure
+from sim.plots_ltp import DUDEK_BEAR_1HZ_PERCENT, DUDEK_BEAR_CROSSOVER_HZ
 from sim.sweep.grid import DOSE_KEYS, SEED_KEY
 from sim.sweep.table import SweepTable, number, numeric_metrics
 
@@ -75,6 +77,10 @@ KEY_LABELS = {
 #: Short units for values shown in legends and category names.
 VALUE_UNITS = {"drug.dose_mg_per_kg": "mg/kg", "drug.dose_mg": "mg",
                "drug.time_after_dose_h": "h after dose", "bath.mg_mM": "mM Mg²⁺"}
+#: Names of categorical values in legends and category names.
+VALUE_NAMES = {"protocol.induction": {"tbs": "TBS", "hfs": "HFS", "lfs": "LFS",
+                                      "pairing": "pairing",
+                                      "frequency_series": "frequency series"}}
 #: Keys whose numeric axis stays linear whatever the range of their values.
 LINEAR_KEYS = frozenset({"drug.time_after_dose_h", "bath.mg_mM"})
 #: A zip group that sets this key is named by it (its steps are labelled cases).
@@ -100,7 +106,7 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     if x.size == 0:
         return math.nan, math.nan, math.nan
     mean = float(x.mean())
-    if x.size == 1:
+    if x.size == 1 or np.ptp(x) <= 1e-12 * max(1.0, abs(mean)):  # equal up to rounding
         return mean, mean, mean
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return mean, mean - half, mean + half
@@ -155,6 +161,8 @@ def value_text(key: str, value: Any) -> str:
         return f"{shown} {VALUE_UNITS[key]}"
     if key == LABEL_KEY:
         return shown
+    if value in VALUE_NAMES.get(key, {}):
+        return VALUE_NAMES[key][value]
     return f"{KEY_LABELS.get(key, _short(key))} = {shown}"
 
 
@@ -262,8 +270,9 @@ def _x_axis(ax: Any, factor: Factor, levels: list[tuple[Any, ...]], numeric: boo
     values = np.asarray([factor.shown(v) for v in levels], dtype=float)
     positive = values[values > 0]
     lo, hi = float(values.min()), float(values.max())
-    if (factor.key not in LINEAR_KEYS and positive.size >= 2
-            and positive.max() / positive.min() >= 10):
+    linear = not (factor.key not in LINEAR_KEYS and positive.size >= 2
+                  and positive.max() / positive.min() >= 10)
+    if not linear:
         thresh = float(positive.min())
         ax.set_xscale("symlog", linthresh=thresh, linscale=0.5)
         ax.set_xlim(lo - 0.4 * thresh if lo <= 0 else lo / 1.5, hi * 1.5)
@@ -271,8 +280,25 @@ def _x_axis(ax: Any, factor: Factor, levels: list[tuple[Any, ...]], numeric: boo
         pad = 0.06 * (hi - lo) if hi > lo else 1.0
         ax.set_xlim(lo - pad, hi + pad)
     if values.size <= 8:
-        ax.set_xticks(values, [f"{v:g}" for v in values])
+        ax.set_xticks(values, tick_labels(values) if linear else [f"{v:g}" for v in values])
         ax.minorticks_off()
+
+
+def tick_labels(values: Sequence[float], min_gap: float = 0.06) -> list[str]:
+    """Labels for ticks at ``values`` on a linear axis; a tick closer than ``min_gap`` of the
+    range to the last labelled one keeps its mark but loses its label (0, 0.1, 0.25: "0", "",
+    "0.25")."""
+    ordered = sorted(values)
+    span = (ordered[-1] - ordered[0]) or 1.0
+    shown: dict[float, str] = {}
+    last = None
+    for v in ordered:
+        if last is None or (v - last) / span >= min_gap:
+            shown[v] = f"{v:g}"
+            last = v
+        else:
+            shown[v] = ""
+    return [shown[v] for v in values]
 
 
 def _cell(rows: list[dict[str, Any]], metric: str) -> list[float]:
@@ -401,8 +427,8 @@ def plot_sweep(table: SweepTable, folder: Path, title: str = "") -> list[Path]:
 
 def _note(rows: list[dict[str, Any]], pooled: list[Factor]) -> str:
     seeds = {r.get(SEED_KEY, r.get("seed")) for r in rows}
-    note = (f"{len(rows)} runs, {len(seeds)} seed(s) per point: mean and 95 % CI (t) over "
-            "seeds, dots = single runs")
+    note = (f"{len(rows)} runs · mean and 95 % CI (t) over {len(seeds)} seed(s) per point · "
+            "dots: single runs")
     runaway = sum(1 for r in rows if r.get("runaway") is True)
     if runaway:
         note += f"; {runaway} runaway run(s) left out of the burst metrics"
@@ -437,8 +463,15 @@ def _figure(rows: list[dict[str, Any]], metrics: list[str], x: Factor,
             if handles:
                 fig.legend(handles, labels, loc="outside lower center", frameon=False,
                            ncol=min(len(labels), 4))
-        fig.suptitle(f"{heading}\n{_note(rows, pooled)}")
+        fig.suptitle(_wrap(f"{heading}\n{_note(rows, pooled)}", fig))
         return save_figure(fig, path)
+
+
+def _wrap(text: str, fig: Any) -> str:
+    """``text`` with each line wrapped to the figure's width (~8 characters per inch at the
+    title's font size), so a long title is not cut at the edges."""
+    width = max(40, int(fig.get_figwidth() * 8.5))
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
 
 
 # --------------------------------------------------------------------------- tables
@@ -465,8 +498,8 @@ def write_markdown(rows: list[dict[str, Any]], metrics: list[str], x: Factor,
     """The figure's points as a Markdown table: mean ± 95 % CI half-width (t) over the seeds.
     A numeric x is given as a bare number (its unit is in the column header)."""
     head = [x.axis_label() or "condition"] + ([hue.axis_label() or "condition"] if hue else [])
-    head += ["runs"] + [LABELS.get(m, m) for m in metrics]
-    lines = [f"<!-- {heading}: mean ± 95 % CI half-width (t) over the runs of each row -->",
+    head += ["seeds"] + [LABELS.get(m, m) for m in metrics]
+    lines = [f"<!-- {heading}: mean ± 95 % CI half-width (t) over the seeds of each row -->",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for v in xs:
         for h in hues:
@@ -508,14 +541,20 @@ def _frequency_figure(rows: list[dict[str, Any]], columns: list[tuple[float, str
                 curves.append((name, sel))
     freqs = np.asarray([f for f, _ in columns])
     table_lines = [f"<!-- {heading}: efficacy change (% of baseline), mean ± 95 % CI "
-                   "half-width (t) over the runs of each row -->",
-                   "| curve | runs | " + " | ".join(f"{f:g} Hz" for f in freqs)
+                   "half-width (t) over the seeds of each row -->",
+                   "| curve | seeds | " + " | ".join(f"{f:g} Hz" for f in freqs)
                    + " | crossover (Hz) |",
                    "|" + "---|" * (len(freqs) + 3)]
     with matplotlib.rc_context(STYLE):
-        fig = new_figure((8.0, 5.2 + 0.3 * len(curves)))
+        fig = new_figure((9.5, 5.6 + 0.3 * len(curves)))
         ax = fig.add_subplot()
         ax.axhline(0.0, color="#777777", lw=1.0, ls=":")
+        # the published landmarks of the 900-pulse protocol (LITERATURE 5), as in sim.plots_ltp
+        ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color="#777777", lw=1.2, ls="--",
+                   label="Dudek & Bear 1992: crossover ~10 Hz")
+        lo, hi = DUDEK_BEAR_1HZ_PERCENT
+        ax.fill_between([0.85, 1.18], [lo, lo], [hi, hi], color="#777777", alpha=0.25, lw=0,
+                        label="1 Hz LTD, assumed -20 to -30 %")
         for k, (name, sel) in enumerate(curves):
             colour, marker = HUES[k % len(HUES)], MARKERS[k % len(MARKERS)]
             stats = [t_interval(_cell(sel, m)) for _, m in columns]
@@ -541,8 +580,8 @@ def _frequency_figure(rows: list[dict[str, Any]], columns: list[tuple[float, str
         ax.minorticks_off()
         ax.set_xlabel("stimulation rate (Hz)")
         ax.set_ylabel("efficacy change (% of baseline)")
-        ax.legend(loc="upper left", frameon=False)
-        fig.suptitle(f"{heading}\n{_note([r for _, sel in curves for r in sel], [])}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncol=2)
+        fig.suptitle(_wrap(f"{heading}\n{_note([r for _, sel in curves for r in sel], [])}", fig))
         save_figure(fig, path)
     path.with_suffix(".md").write_text("\n".join(table_lines) + "\n", encoding="utf-8")
     return path
