@@ -44,6 +44,7 @@ from sim.store import read_run, write_run
 from sim.sweep import load_experiment, run_sweep
 from sim.sweep.layout import SweepLayout
 from sim.sweep.table import read_csv
+from tests.test_sweep import stamps
 
 BASE = """
     # the network of tests/test_sweep.py: 1 s, 400 + 100 neurons, 0 Mg2+ (one build for both)
@@ -344,16 +345,6 @@ def live_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             found.append(int(stat.parent.name))
     return found
-
-
-def stamps(layout: SweepLayout, run_ids) -> dict[str, tuple[int, int]]:
-    """(inode, mtime) of every file of the given finished runs: a rewritten run changes them."""
-    out = {}
-    for run_id in run_ids:
-        for f in sorted(layout.run_dir(run_id).rglob("*")):
-            if f.is_file():
-                out[str(f.relative_to(layout.root))] = (f.stat().st_ino, f.stat().st_mtime_ns)
-    return out
 
 
 def assert_complete(out: Path, experiment: Path) -> None:
