@@ -377,7 +377,7 @@ def test_run_point_keeps_the_log_of_a_failed_run(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- sweep.csv
-def test_sweep_csv_is_rebuilt_from_the_run_folders(tmp_path, experiment):
+def test_sweep_csv_is_rebuilt_from_the_run_folders(tmp_path, experiment, capsys):
     exp = load_experiment(experiment)
     layout = SweepLayout(tmp_path / "out")
     for p in reversed(exp.points[:4]):
@@ -389,6 +389,7 @@ def test_sweep_csv_is_rebuilt_from_the_run_folders(tmp_path, experiment):
     layout.new_tmp(exp.points[5].run_id)  # in progress
 
     table = rebuild(layout, exp)
+    assert "1 finished run(s)" in capsys.readouterr().err
     columns, rows = read_csv(layout.csv)
     assert columns[:5] == ["run_id", "drug.dose_mg_per_kg", "simulation.seed", "glycine_uM",
                            "glycine_site_occupancy"]
@@ -396,22 +397,23 @@ def test_sweep_csv_is_rebuilt_from_the_run_folders(tmp_path, experiment):
     assert "config_hash" not in columns and "spikes" not in columns
     assert {"burst_rate_hz", "runaway", "wall_time_s", "ltp_percent_by_frequency.100"} <= set(
         columns)
-    assert [r["run_id"] for r in rows] == [*exp.run_ids[:4], stray.config_hash()]
+    # the stray run stays on disk but is not pooled with this grid's runs
+    assert [r["run_id"] for r in rows] == exp.run_ids[:4]
+    assert table.other_runs == [stray.config_hash()] and layout.is_finished(stray.config_hash())
     first = rows[0]
     assert (first["drug.dose_mg_per_kg"], first["simulation.seed"]) == ("0", "1")
     assert float(first["glycine_uM"]) == pytest.approx(2.6)
     assert float(rows[3]["burst_rate_hz"]) == pytest.approx(100 / 400 + 2 / 10)
     assert first["mean_burst_duration_s"] == "" and first["runaway"] == "False"
     assert first["ltp_percent_by_frequency.1"] == "-20.0"
-    assert (rows[4]["drug.dose_mg_per_kg"], rows[4]["simulation.seed"]) == ("50.0", "9")
-    assert len(table.rows) == 5
+    assert len(table.rows) == 4
 
     # removing a run folder and rebuilding: the table follows the disk
     import shutil
 
     shutil.rmtree(layout.run_dir(exp.run_ids[0]))
     _, rows = read_csv(rebuild(layout, exp) and layout.csv)
-    assert exp.run_ids[0] not in {r["run_id"] for r in rows} and len(rows) == 4
+    assert exp.run_ids[0] not in {r["run_id"] for r in rows} and len(rows) == 3
 
 
 # --------------------------------------------------------------------------- figures

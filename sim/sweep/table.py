@@ -10,8 +10,10 @@ Columns, in order:
    per entry (``ltp_percent_by_frequency.100``). ``config``, ``versions`` and ``config_hash``
    (= ``run_id``) are left out.
 
-Rows follow the grid's order; finished runs that are not in the current grid (an OUT resumed with a
-smaller grid) come after, sorted by id, their swept values read from the config in their summary.
+Rows follow the grid's order and hold only the runs of the current grid. Finished runs of another
+grid (an OUT resumed with a smaller grid, or runs made before a default of the model changed, which
+changes every run id) stay on disk untouched but are left out of the table and the figures, so a
+figure never pools two versions of a model; :func:`rebuild` names how many there are.
 Empty cell = missing or undefined (a NaN metric is ``null`` in summary.json). Booleans are
 ``True``/``False``. The file is written under a temporary name and renamed into place.
 """
@@ -45,6 +47,8 @@ class SweepTable:
     #: The swept keys grouped as the grid's axes (a zip group is one tuple of keys that step
     #: together); empty = each swept key is its own axis. The figures treat a group as one factor.
     axes: list[tuple[str, ...]] = field(default_factory=list)
+    #: Finished run folders under OUT/runs that are not points of the current grid (not in rows).
+    other_runs: list[str] = field(default_factory=list)
 
     @property
     def factors(self) -> list[tuple[str, ...]]:
@@ -54,15 +58,6 @@ class SweepTable:
     @property
     def columns(self) -> list[str]:
         return ["run_id", *self.swept, *self.metrics]
-
-
-def _dotted(table: Mapping[str, Any] | None, key: str) -> Any:
-    node: Any = table or {}
-    for part in key.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _scalars(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,11 +85,13 @@ def read_summary(path: Path) -> dict[str, Any] | None:
 
 
 def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
-    """Rows of every finished run under ``layout.runs``, grid order first."""
+    """Rows of the finished runs of the current grid, in grid order."""
     order = {run_id: i for i, run_id in enumerate(experiment.run_ids)}
-    finished = sorted(layout.finished_ids(), key=lambda r: (order.get(r, len(order)), r))
+    on_disk = layout.finished_ids()
+    finished = sorted((r for r in on_disk if r in order), key=order.__getitem__)
     swept = experiment.swept_keys
-    table = SweepTable(swept=swept, metrics=[], axes=[axis.keys for axis in experiment.axes])
+    table = SweepTable(swept=swept, metrics=[], axes=[axis.keys for axis in experiment.axes],
+                       other_runs=sorted(r for r in on_disk if r not in order))
     seen_metrics: dict[str, None] = dict.fromkeys(LEAD_METRICS)
     for run_id in finished:
         summary = read_summary(layout.run_dir(run_id) / RUN_MARKER)
@@ -103,8 +100,7 @@ def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
         point = experiment.point(run_id)
         row: dict[str, Any] = {"run_id": run_id}
         for key in swept:
-            row[key] = (point.values[key] if point is not None
-                        else _dotted(summary.get("config"), key))
+            row[key] = point.values[key]
         scalars = _scalars(summary)
         for key in scalars:
             if key not in swept:
@@ -140,6 +136,10 @@ def rebuild(layout: SweepLayout, experiment: Experiment) -> SweepTable:
     """Collect the finished runs and (re)write ``OUT/sweep.csv``."""
     table = collect(layout, experiment)
     write_csv(table, layout.csv)
+    if table.other_runs:
+        print(f"milasim: note: {len(table.other_runs)} finished run(s) under {layout.runs} are not "
+              "points of this grid (another grid, or made before a default changed); kept on "
+              "disk, left out of sweep.csv and the figures", file=sys.stderr)
     return table
 
 
