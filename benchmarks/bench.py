@@ -489,6 +489,34 @@ def bench_arch(workdir: Path, duration_s: float, repeats: int = 1, level: str = 
     }
 
 
+def bench_drive(workdir: Path, duration_s: float, repeats: int = 3,
+                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Brian2's PoissonInput vs the event-driven drive on the default network (section 7).
+
+    Two builds; runs alternate between them (binomial, event, binomial, ...) so that a change in
+    the machine's load hits both, each repeat with its own seed. The drives are the same process
+    with different random streams, so spikes differ run by run: the rates are compared.
+    """
+    per_model: dict[str, list[dict[str, Any]]] = {"binomial": [], "event": []}
+    for r in range(repeats):
+        for model in per_model:
+            per_model[model].append(bench_throughput(
+                Path(workdir) / model, duration_s, repeats=1, seed=r + 1,
+                overrides={**(overrides or {}), "network.drive_model": model}))
+    cpu = {m: [run["cpu_s"][0] for run in runs] for m, runs in per_model.items()}
+    rates = {m: {pop: float(np.mean([run["rates_hz"][pop] for run in runs]))
+                 for pop in ("exc", "inh")} for m, runs in per_model.items()}
+    return {
+        "duration_s": duration_s,
+        "repeats": repeats,
+        "cpu_s": cpu,
+        "cpu_ratio": float(np.median(cpu["event"]) / np.median(cpu["binomial"])),
+        "rates_hz": rates,
+        "rate_ratio": {pop: rates["event"][pop] / rates["binomial"][pop] for pop in ("exc", "inh")},
+        "sim_s_per_cpu_s": {m: duration_s / float(np.median(c)) for m, c in cpu.items()},
+    }
+
+
 # --------------------------------------------------------------------------- 3. sweep vs Brian2
 def run_baseline(job: Mapping[str, Any], workdir: Path, name: str) -> dict[str, Any]:
     """Run benchmarks/brian2_baseline.py on ``job`` in a fresh Python, measured like a binary."""

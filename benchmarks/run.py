@@ -10,7 +10,9 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 5. sweep throughput on 1 vs 2 workers through ``milasim sweep`` (not with --quick unless
    --workers);
 6. the default network with ``MILASIM_ARCH=x86-64-v3`` vs the portable flags (not with --quick
-   unless --arch).
+   unless --arch);
+7. the default network with Brian2's PoissonInput vs the event-driven drive
+   (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive).
 
 Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
 builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
@@ -28,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import bench  # noqa: E402
@@ -44,11 +48,11 @@ def settings(quick: bool, doses: int | None) -> dict[str, Any]:
         return {"run_s": 2.0, "repeats": 1, "doses": doses or 4, "sweep_s": 2.0, "seeds": [1],
                 "sweep_repeats": 1,
                 "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
-                "workers": False, "arch": False}
+                "workers": False, "arch": False, "drive": False}
     return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
             "sweep_repeats": 2,
             "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
-            "workers": True, "arch": True}
+            "workers": True, "arch": True, "drive": True}
 
 
 # --------------------------------------------------------------------------- the table
@@ -219,6 +223,20 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"spike counts differ (fast-math rounding): {ar['spike_counts']}"))
     else:
         rows.append(("## 6. MILASIM_ARCH vs portable flags", str(ar or "not run"), ""))
+    dr = results.get("drive")
+    if isinstance(dr, dict):
+        rows.append((f"## 7. drive: PoissonInput (binomial) vs event-driven "
+                     f"({_f(dr['duration_s'])} s default network, {dr['repeats']} seeds)", "", ""))
+        rows.append(("CPU s per run: binomial | event (median)",
+                     f"{_f(float(np.median(dr['cpu_s']['binomial'])))} | "
+                     f"{_f(float(np.median(dr['cpu_s']['event'])))}",
+                     "simulated s per CPU s: " + " | ".join(
+                         _f(dr["sim_s_per_cpu_s"][m]) for m in ("binomial", "event"))))
+        rows.append(("event / binomial CPU time", f"{dr['cpu_ratio']:.2f}",
+                     f"rates {_rates(dr['rates_hz']['binomial'])} vs "
+                     f"{_rates(dr['rates_hz']['event'])}"))
+    else:
+        rows.append(("## 7. drive: PoissonInput vs event-driven", str(dr or "not run"), ""))
     rows.append(("total benchmark wall time", f"{_f(results['total_wall_s'])} s", ""))
     return rows
 
@@ -262,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary build cache")
     parser.add_argument("--arch", action="store_true",
                         help="also run section 6 (MILASIM_ARCH=x86-64-v3 vs portable) with --quick")
+    parser.add_argument("--drive", action="store_true",
+                        help="also run section 7 (PoissonInput vs event-driven drive) with --quick")
     parser.add_argument("--workers", action="store_true",
                         help="also run section 5 (1 vs 2 sweep workers) with --quick")
     args = parser.parse_args(argv)
@@ -305,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
                      workdir / "arch", cfg["run_s"], repeats=cfg["repeats"])
             else:
                 results["arch"] = "skipped in --quick (add --arch)"
+            if cfg["drive"] or args.drive:
+                step("drive", "7. PoissonInput vs event-driven drive", bench.bench_drive,
+                     workdir / "drive", cfg["run_s"], repeats=max(cfg["repeats"], 2))
+            else:
+                results["drive"] = "skipped in --quick (add --drive)"
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)

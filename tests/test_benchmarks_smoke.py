@@ -37,6 +37,7 @@ def results(tmp_path_factory):
         out["workers"] = why_not or bench.bench_workers(workdir / "workers", DURATION_S, [0.0],
                                                         workers=(1,), overrides=TINY)
         out["arch"] = bench.bench_arch(workdir / "arch", DURATION_S, overrides=TINY)
+        out["drive"] = bench.bench_drive(workdir / "drive", DURATION_S, repeats=1, overrides=TINY)
     out["machine"]["load_average_end"] = bench.load_average()
     out["total_wall_s"] = 0.0
     return out
@@ -139,3 +140,12 @@ def test_arch_section_compares_two_builds(results):
     assert all(v > 0 for v in a["spike_counts"]["portable"].values())
     rows = dict((q, v) for q, v, _ in run.table_rows(results))
     assert rows["arch / portable CPU time"] == f"{a['cpu_ratio']:.2f}"
+
+
+def test_drive_section_runs_both_drive_models(results):
+    d = results["drive"]
+    assert set(d["cpu_s"]) == {"binomial", "event"}
+    assert all(len(v) == 1 and v[0] > 0 for v in d["cpu_s"].values())
+    assert all(d["rates_hz"][m]["exc"] > 0 for m in ("binomial", "event"))
+    rows = dict((q, v) for q, v, _ in run.table_rows(results))
+    assert rows["event / binomial CPU time"] == f"{d['cpu_ratio']:.2f}"
