@@ -132,12 +132,12 @@ class NetworkConfig(Section):
     # External Poisson drive (other brain areas / spontaneous release): inputs x rate per neuron.
     drive_inputs: Annotated[int, Field(ge=0, le=100_000)] = 100
     drive_rate_hz: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 20.0
-    # How the drive's inputs are drawn. "binomial": Brian2's PoissonInput, one binomial draw per
-    # neuron per step (as the Brian2 docs write it; every published result of milasim uses it).
-    # "event": the exact superposed Poisson process of the inputs, random numbers drawn only in
-    # steps with an arrival; ~20 % less CPU for the default network (docs/performance.md). Same
-    # process statistically (tests/test_drive.py), different random streams, so different spikes.
-    drive_model: Literal["binomial", "event"] = "binomial"
+    # How the drive's inputs are drawn. "event": the exact superposed Poisson process of the
+    # inputs, random numbers drawn only in steps with an arrival (0.73x the CPU time of the
+    # default network, benchmark section 7). "binomial": Brian2's PoissonInput, one binomial draw
+    # per neuron per step, as the Brian2 docs write it and as milasim <= 0.2 did. The same process
+    # statistically (tests/test_drive.py); different random streams, so different spikes.
+    drive_model: Literal["event", "binomial"] = "event"
 
     # --- runtime (set on the compiled binary; a change never recompiles)
     # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
