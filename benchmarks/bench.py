@@ -451,6 +451,7 @@ def bench_throughput(workdir: Path, duration_s: float, repeats: int = 1, seed: i
         "recurrent_events_per_wall_s": events["recurrent"] / wall,
         "recurrent_events_per_cpu_s": events["recurrent"] / cpu,
         "drive_events_per_sim_s": events["drive"] / duration_s,
+        "drive_model": structure["drive_model"],
         "load_average": load,
     }
 

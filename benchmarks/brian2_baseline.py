@@ -5,10 +5,12 @@ This is what a user would otherwise write, following the Brian2 documentation: `
 Runtime mode with the Cython code-generation target (Brian2's default when Cython is installed).
 
 It constructs the same network as ``sim.model.network.build_network``: the same equation strings
-(imported from ``sim.model.equations``), the same sizes, connectivity, delays, initial values, drive
-and monitors, and it sets the same runtime values (the ``{"exc.mg_mM": ..., ...}`` dictionaries of
-``sim.model.network.runtime_params``). Only the random streams differ (Brian2's runtime generator
-vs the standalone one), so the two agree in distribution, not spike for spike.
+(imported from ``sim.model.equations``), the same sizes, connectivity, delays, initial values and
+monitors, and it sets the same runtime values (the ``{"exc.mg_mM": ..., ...}`` dictionaries of
+``sim.model.network.runtime_params``). Its drive is ``PoissonInput``, as the Brian2 docs write
+it, whatever ``structure["drive_model"]`` says: milasim's default event-driven drive is the same
+Poisson process drawn with other random numbers, so the two then agree in distribution, not spike
+for spike (with ``network.drive_model = "binomial"`` they give identical spike counts).
 
 Usage (the benchmark runs it as a subprocess, so Brian2's global state stays out of its process)::
 

@@ -115,8 +115,10 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"{_f(t['recurrent_events_per_cpu_s'])}",
                      f"{_f(t['recurrent_events_per_sim_s'])} events per simulated s; "
                      "spikes x mean out-degree"))
+        drawn = {"event": "drawn at the arrivals: random numbers only in steps with one",
+                 "binomial": "drawn as one binomial per neuron per step (PoissonInput)"}
         rows.append(("Poisson drive events per simulated s", _f(t["drive_events_per_sim_s"]),
-                     "inputs x rate x neurons (drawn as one binomial per neuron per step)"))
+                     f"inputs x rate x neurons; {drawn.get(t.get('drive_model'), 'drive')}"))
         rows.append(("synapses / peak RSS of the binary",
                      f"{t['synapses']:,} / {_f(t['max_rss_mb'])} MB", _rates(t["rates_hz"])))
 
