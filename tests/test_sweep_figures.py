@@ -245,3 +245,26 @@ def test_values_equal_up_to_rounding_have_no_interval_and_inductions_have_names(
     assert low < mean < high
     assert Factor(("protocol.induction",)).text(("tbs",)) == "TBS"
     assert Factor(("protocol.induction",)).text(("frequency_series",)) == "frequency series"
+
+
+def test_a_huge_two_seed_interval_is_cut_at_the_axis_not_squashing_the_panel():
+    from sim.sweep.figures import _panel
+
+    # one dose where one seed bursts and the other does not: t interval +-2.5 Hz around 0.2 Hz
+    rows = [{DOSE: dose, SEED: seed, "burst_rate_hz": value}
+            for dose, values in ((0, (0.16, 0.17)), (100, (0.0, 0.39)), (200, (0.0, 0.0)))
+            for seed, value in zip((1, 2), values)]
+    x = Factor((DOSE,))
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert _panel(ax, rows, "burst_rate_hz", x, [(0,), (100,), (200,)], True, None, [None])
+    top = ax.get_ylim()[1]
+    assert 0.39 < top < 0.39 * 2  # every run in view, the 2.7 Hz interval top is not
+    assert any("interval cut" in t.get_text() for t in ax.texts)
+
+    # ordinary spread: the axis is left alone and nothing is said
+    fig = Figure()
+    ax = fig.add_subplot()
+    calm = [dict(r, burst_rate_hz=0.2 + 0.01 * r[SEED]) for r in rows]
+    _panel(ax, calm, "burst_rate_hz", x, [(0,), (100,), (200,)], True, None, [None])
+    assert not ax.texts

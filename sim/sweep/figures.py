@@ -309,6 +309,25 @@ def _summary(values: list[float], fraction: bool) -> tuple[float, float, float]:
     return (float(np.mean(values)),) * 3 if fraction else t_interval(values)
 
 
+#: How far beyond the drawn values a panel's y axis may reach to show a 95 % interval, as a fraction
+#: of the values' scale (their range or their largest magnitude, whichever is larger). With 2 seeds
+#: a t interval is +-12.7 SD/sqrt(2): one seed that bursts and one that does not would otherwise
+#: squash every other point into the bottom of the panel.
+INTERVAL_HEADROOM = 0.6
+
+
+def _clip_intervals(ax: Any, extent: list[float]) -> None:
+    """Keep the y axis near the data; say so in the panel when an interval runs off it."""
+    low, high = min(extent), max(extent)
+    pad = INTERVAL_HEADROOM * (max(high - low, abs(high), abs(low)) or 1.0)
+    y0, y1 = ax.get_ylim()
+    clipped = (max(y0, low - pad), min(y1, high + pad))
+    if clipped != (y0, y1):
+        ax.set_ylim(*clipped)
+        ax.text(0.99, 0.98, "interval cut at the axis", transform=ax.transAxes, ha="right",
+                va="top", fontsize=8, color="#555555")
+
+
 def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
            xs: list[tuple[Any, ...]], numeric: bool, hue: Factor | None,
            hues: list[Any]) -> bool:
@@ -319,6 +338,7 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
     else:  # categories: hues side by side around each category
         position = {v: float(i) for i, v in enumerate(xs)}
     width = 0.6 / max(1, len(hues)) if not numeric else 0.0
+    extent: list[float] = []  # every mean and single run drawn: what the y range must show
     for h_index, h in enumerate(hues):
         colour, marker = HUES[h_index % len(HUES)], MARKERS[h_index % len(MARKERS)]
         size, width_line = max(4.0, 9.0 - 1.5 * h_index), max(1.0, 2.8 - 0.5 * h_index)
@@ -330,6 +350,7 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
             if not values:
                 continue
             m, lo, hi = _summary(values, fraction)
+            extent += [m, *values]
             px.append(position[v] + dodge)
             mean.append(m)
             low.append(lo)
@@ -351,6 +372,8 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
                             fmt="none", ecolor=colour, capsize=4, lw=1.5, zorder=3)
         plotted = True
     ax.set_ylabel(LABELS.get(metric, metric))
+    if plotted and not fraction:
+        _clip_intervals(ax, extent)
     if fraction:
         ax.set_ylim(-0.05, 1.05)
     elif metric in NON_NEGATIVE and plotted:
