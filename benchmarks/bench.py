@@ -764,7 +764,7 @@ def sweep_module_status() -> str | None:
 
 
 def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
-                  workers: Sequence[int] = (1, 2),
+                  workers: Sequence[int] = (1, 2), seeds: Sequence[int] = (1,),
                   overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The same dose sweep through ``milasim sweep`` (sim.sweep.run_sweep) on 1 and 2 workers.
 
@@ -780,7 +780,8 @@ def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
     workdir.mkdir(parents=True, exist_ok=True)
     base = network_config(duration_s, overrides=overrides).to_dict()
     base.pop("drug", None)  # the dose is swept
-    experiment = {**base, "sweep": {"drug.dose_mg_per_kg": [float(d) for d in doses]}}
+    experiment = {**base, "sweep": {"drug.dose_mg_per_kg": [float(d) for d in doses],
+                                    "simulation.seed": [int(k) for k in seeds]}}
     path = workdir / "benchmark_sweep.toml"
     path.write_text(tomli_w.dumps(experiment))
     rows = []
@@ -791,7 +792,8 @@ def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
         rows.append({"workers": n, "runs": len(report.done), "failed": len(report.failed),
                      **cost.as_dict(), "runs_per_wall_min": 60 * len(report.done) / cost.wall_s,
                      "load_average": load})
-    out = {"duration_s": duration_s, "doses_mg_per_kg": list(doses), "rows": rows}
+    out = {"duration_s": duration_s, "doses_mg_per_kg": list(doses), "seeds": list(seeds),
+           "rows": rows}
     if len(rows) >= 2 and rows[0]["runs"] and rows[-1]["runs"]:
         out["throughput_ratio"] = rows[-1]["runs_per_wall_min"] / rows[0]["runs_per_wall_min"]
     return out
