@@ -175,12 +175,6 @@ class Experiment:
         """Hash of the set of run ids: two files declaring the same runs are the same sweep."""
         return hashlib.sha256(",".join(sorted(self.run_ids)).encode()).hexdigest()[:16]
 
-    def point(self, run_id: str) -> GridPoint | None:
-        for p in self.points:
-            if p.run_id == run_id:
-                return p
-        return None
-
     def manifest(self) -> dict[str, Any]:
         """What ``OUT/sweep.json`` records about the sweep (provenance, not read back for runs)."""
         return {

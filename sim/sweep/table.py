@@ -86,19 +86,18 @@ def read_summary(path: Path) -> dict[str, Any] | None:
 
 def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
     """Rows of the finished runs of the current grid, in grid order."""
-    order = {run_id: i for i, run_id in enumerate(experiment.run_ids)}
-    on_disk = layout.finished_ids()
-    finished = sorted((r for r in on_disk if r in order), key=order.__getitem__)
+    on_disk = set(layout.finished_ids())
     swept = experiment.swept_keys
     table = SweepTable(swept=swept, metrics=[], axes=[axis.keys for axis in experiment.axes],
-                       other_runs=sorted(r for r in on_disk if r not in order))
+                       other_runs=sorted(on_disk - set(experiment.run_ids)))
     seen_metrics: dict[str, None] = dict.fromkeys(LEAD_METRICS)
-    for run_id in finished:
-        summary = read_summary(layout.run_dir(run_id) / RUN_MARKER)
+    for point in experiment.points:
+        if point.run_id not in on_disk:
+            continue
+        summary = read_summary(layout.run_dir(point.run_id) / RUN_MARKER)
         if summary is None:
             continue
-        point = experiment.point(run_id)
-        row: dict[str, Any] = {"run_id": run_id}
+        row: dict[str, Any] = {"run_id": point.run_id}
         for key in swept:
             row[key] = point.values[key]
         scalars = _scalars(summary)
