@@ -110,6 +110,8 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     defaultclock.dt = structure["dt_ms"] * ms
     sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
     drive_rate = structure["drive_inputs"] * structure["drive_rate_hz"]  # Hz, per neuron
+    drive = structure["drive_model"] if drive_rate > 0 else None  # no drive objects at rate 0
+    event_drive = drive == "event"
     groups = {}
     params: dict[str, list] = {}
     for pop, n in sizes.items():
@@ -117,7 +119,6 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         namespace = {**eq.namespace(pop), "g_L": cell["g_L_nS"] * nS,
                      "leak_cv": structure["leak_cv"], "V_th0": cell["V_th_mV"] * mV,
                      "th_sd": structure["threshold_sd_mV"] * mV}
-        event_drive = structure["drive_model"] == "event" and drive_rate > 0
         if event_drive:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
@@ -162,7 +163,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     drives = [
         PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],
                      rate=structure["drive_rate_hz"] * Hz, weight="g_drive_nS * nS")
-        for pop in sizes if structure["drive_model"] == "binomial" and drive_rate > 0
+        for pop in sizes if drive == "binomial"
     ]
     outputs = {}
     monitors = []
