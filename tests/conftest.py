@@ -18,6 +18,18 @@ SMALL_NETWORK = {
     "network.connection_probability": 0.25,
 }
 
+#: The sweep tests' network as a config file: 1 s, 400 + 100 neurons, 0 Mg2+. Every sweep and
+#: reliability test builds on it, so that they share one compiled build.
+SWEEP_NETWORK_TOML = """\
+[protocol]
+duration_s = 1.0
+[network]
+n_exc = 400
+n_inh = 100
+[bath]
+mg_mM = 0.0
+"""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory) -> Path:

@@ -44,18 +44,9 @@ from sim.store import read_run, write_run
 from sim.sweep import load_experiment, run_sweep
 from sim.sweep.layout import SweepLayout
 from sim.sweep.table import read_csv
+from tests.conftest import SWEEP_NETWORK_TOML
 from tests.test_sweep import stamps
 
-BASE = """
-    # the network of tests/test_sweep.py: 1 s, 400 + 100 neurons, 0 Mg2+ (one build for both)
-    [protocol]
-    duration_s = 1.0
-    [network]
-    n_exc = 400
-    n_inh = 100
-    [bath]
-    mg_mM = 0.0
-"""
 DOSES, SEEDS = (0, 400), (1, 2)
 POPULATIONS = ("exc", "inh")
 
@@ -64,7 +55,7 @@ POPULATIONS = ("exc", "inh")
 def configs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("configs")
     base = folder / "base.toml"
-    base.write_text(textwrap.dedent(BASE))
+    base.write_text(SWEEP_NETWORK_TOML)  # the network of tests/test_sweep.py: one build for both
     experiment = folder / "doses.toml"
     experiment.write_text(textwrap.dedent(f"""
         extends = "base.toml"

@@ -28,6 +28,7 @@ from sim.errors import InputError
 from sim.sweep import load_experiment, run_sweep
 from sim.sweep.layout import SweepLayout
 from sim.sweep.table import read_csv
+from tests.conftest import SWEEP_NETWORK_TOML
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -40,15 +41,8 @@ STARTUP_S = 90
 def experiment(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("experiments")
     path = folder / "short_doses.toml"
-    path.write_text(textwrap.dedent(f"""
-        # 4 doses x 2 seeds of a 1-s, 500-neuron network in 0 Mg: small enough for a test
-        [protocol]
-        duration_s = 1.0
-        [network]
-        n_exc = 400
-        n_inh = 100
-        [bath]
-        mg_mM = 0.0
+    path.write_text("# 4 doses x 2 seeds of a 1-s, 500-neuron network in 0 Mg: small enough for "
+                    "a test\n" + SWEEP_NETWORK_TOML + textwrap.dedent(f"""
         [sweep]
         "drug.dose_mg_per_kg" = {list(DOSES)}
         "simulation.seed" = {list(SEEDS)}

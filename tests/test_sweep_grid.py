@@ -23,6 +23,7 @@ from sim.sweep.cluster import choose_target, machine_cores
 from sim.sweep.figures import choose_axes, plot_sweep, t_interval
 from sim.sweep.layout import SweepLayout, run_point
 from sim.sweep.table import collect, read_csv, rebuild
+from tests.conftest import SWEEP_NETWORK_TOML
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -35,15 +36,7 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def base(tmp_path):
-    return write(tmp_path / "configs" / "base.toml", """
-        [protocol]
-        duration_s = 1.0
-        [network]
-        n_exc = 400
-        n_inh = 100
-        [bath]
-        mg_mM = 0.0
-    """)
+    return write(tmp_path / "configs" / "base.toml", SWEEP_NETWORK_TOML)
 
 
 @pytest.fixture
