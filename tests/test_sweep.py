@@ -302,14 +302,7 @@ def test_sweep_on_slurm_through_dask_jobqueue(tmp_path, build_cache):
     if reason:
         pytest.skip(reason)
     experiment = tmp_path / "slurm.toml"
-    experiment.write_text(textwrap.dedent(f"""
-        [protocol]
-        duration_s = 1.0
-        [network]
-        n_exc = 400
-        n_inh = 100
-        [bath]
-        mg_mM = 0.0
+    experiment.write_text(SWEEP_NETWORK_TOML + textwrap.dedent(f"""
         [sweep]
         "drug.dose_mg_per_kg" = [0, 400]
         [cluster]
