@@ -39,13 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.conditions import network_state
+from sim.conditions import receptor_state
 from sim.config import Config
 from sim.engine import COMPILE_FLAGS, Build, build_key, cache_root, get_build
 from sim.model import network
-from sim.model.network import runtime_params, structure_of
-from sim.pharmacology.report import pk_report
-from sim.protocols import epileptiform
+from sim.protocols.epileptiform import PROTOCOL, runtime_params, spikes_of, structure_of
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE_SCRIPT = Path(__file__).resolve().with_name("brian2_baseline.py")
@@ -170,14 +168,25 @@ def dose_list(k: int) -> list[float]:
 
 def runtime_values(cfg: Config) -> dict[str, float]:
     """The command-line values of one run: drug -> receptor state -> network parameters."""
-    return runtime_params(cfg, network_state(cfg, pk_report(cfg)))
+    return runtime_params(cfg, receptor_state(cfg))
 
 
-def simulate(cfg: Config, workdir: Path) -> epileptiform.NetworkOutput:
+@dataclass
+class NetworkRun:
+    """What the benchmark reads of one simulated network: spikes and recorded neurons."""
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]]
+    n_nodes: dict[str, int]
+    duration_s: float
+
+
+def simulate(cfg: Config, workdir: Path) -> NetworkRun:
     """One run the way milasim does it (drug, receptor state, cached build, binary)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    state = network_state(cfg, pk_report(cfg))
-    return epileptiform.simulate(cfg, state, workdir, log_path=workdir / "run.log")
+    done = PROTOCOL.simulate(cfg, receptor_state(cfg), workdir, log_path=workdir / "run.log")
+    return NetworkRun(spikes=spikes_of(done.outputs),
+                      n_nodes={k: int(v) for k, v in done.build.info["recorded"].items()},
+                      duration_s=done.build.duration_s)
 
 
 # --------------------------------------------------------------------------- compiler wrappers
@@ -384,7 +393,7 @@ def bench_cold_warm(workdir: Path, duration_s: float, doses: Sequence[float] = (
     cache = workdir / "cache"
     cold_cfg = network_config(duration_s, dose_mg_per_kg=doses[0], seed=seed, overrides=overrides)
     warm_cfg = network_config(duration_s, dose_mg_per_kg=doses[1], seed=seed, overrides=overrides)
-    keys = {build_key(epileptiform.blueprint(c)) for c in (cold_cfg, warm_cfg)}
+    keys = {build_key(PROTOCOL.blueprint(c)) for c in (cold_cfg, warm_cfg)}
     wrappers = CompilerWrappers(workdir / "compiler-wrappers")
     with environment(MILASIM_CACHE_DIR=str(cache)):
         if (cache / next(iter(keys)) / "manifest.json").exists():
@@ -425,7 +434,7 @@ def bench_throughput(workdir: Path, duration_s: float, repeats: int = 1, seed: i
     """Repeated runs of the (cached) default network's binary at dose 0, measured per process."""
     cfg = network_config(duration_s, seed=seed, overrides=overrides)
     structure = structure_of(cfg)
-    build = get_build(epileptiform.blueprint(cfg))
+    build = get_build(PROTOCOL.blueprint(cfg))
     params = runtime_values(cfg)
     load = load_average()
     runs = [run_binary(build, params, seed, Path(workdir) / "throughput") for _ in range(repeats)]
@@ -473,7 +482,7 @@ def bench_arch(workdir: Path, duration_s: float, repeats: int = 1, level: str = 
                                     overrides=overrides)
     with environment(**{ARCH_ENV: level}):
         t0 = time.perf_counter()
-        get_build(epileptiform.blueprint(network_config(duration_s, overrides=overrides)))
+        get_build(PROTOCOL.blueprint(network_config(duration_s, overrides=overrides)))
         compile_s = time.perf_counter() - t0
         fast = bench_throughput(Path(workdir) / level, duration_s, repeats, overrides=overrides)
     return {
@@ -586,7 +595,7 @@ def bench_sweep(workdir: Path, duration_s: float, doses: Sequence[float],
                for d, s in labels]
     load_start = load_average()
 
-    blueprint = epileptiform.blueprint(configs[0])
+    blueprint = PROTOCOL.blueprint(configs[0])
     cached = (cache_root() / build_key(blueprint) / "manifest.json").exists()
     with measured() as build_cost:
         build = get_build(blueprint)
@@ -714,7 +723,7 @@ def bench_sizes(workdir: Path, sizes: Sequence[int], duration_s: float = 1.0,
         structure = structure_of(cfg)
         load = load_average()
         with measured() as compile_cost:
-            build = get_build(epileptiform.blueprint(cfg))
+            build = get_build(PROTOCOL.blueprint(cfg))
         run = run_binary(build, runtime_values(cfg), seed, Path(workdir) / f"n{n}")
         counts = spike_counts(run.outputs)
         recorded = build.info["recorded"]

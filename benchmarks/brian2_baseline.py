@@ -7,7 +7,7 @@ Runtime mode with the Cython code-generation target (Brian2's default when Cytho
 It constructs the same network as ``sim.model.network.build_network``: the same equation strings
 (imported from ``sim.model.equations``), the same sizes, connectivity, delays, initial values and
 monitors, and it sets the same runtime values (the ``{"exc.mg_mM": ..., ...}`` dictionaries of
-``sim.model.network.runtime_params``). Its drive is ``PoissonInput``, as the Brian2 docs write
+``sim.protocols.epileptiform.runtime_params``). Its drive is ``PoissonInput``, as the Brian2 docs write
 it, whatever ``structure["drive_model"]`` says: milasim's default event-driven drive is the same
 Poisson process drawn with other random numbers, so the two then agree in distribution, not spike
 for spike (with ``network.drive_model = "binomial"`` they give identical spike counts).

@@ -17,8 +17,7 @@ import tempfile
 from pathlib import Path
 
 from sim.config import load_config
-from sim.pharmacology.report import pk_report
-from sim.plots_ltp import plot_calcium, plot_efficacy, plot_frequency_response
+from sim.figures.ltp import plot_calcium, plot_efficacy, plot_frequency_response
 from sim.protocols import ltp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +26,9 @@ DOSE_MG_PER_KG = 100.0
 
 
 def run(cfg, workdir: Path) -> ltp.LtpResult:
-    return ltp.run_ltp(cfg, float(pk_report(cfg)["glycine_uM"]), workdir, progress=True)
+    """One preparation through milasim's own path (drug -> receptor state, mechanism switches
+    included -> the compiled preparation)."""
+    return ltp.run_ltp(cfg, workdir, progress=True)
 
 
 def main() -> None:
@@ -78,6 +79,7 @@ def main() -> None:
     start = series.schedules["1"].induction[0]
     t = ca["t_s"] - start
     plot_calcium(t, sel, args.out / "ltp_calcium.png", window_s=(-0.1, 2.0),
+                 thresholds_uM=(base.plasticity.alpha_ltd_uM, base.plasticity.alpha_ltp_uM),
                  title=f"one synapse per rate, first 2 s of each train (glycine "
                        f"{series.glycine_uM:.1f} µM)")
 
@@ -87,8 +89,8 @@ def main() -> None:
     for k in order:
         value = single[k].ltp_percent if k in single else one_hz.ltp_percent
         print(f"{k:<22}{value:>+22.1f}{published[k]:>34}")
-    print(f"\nfrequency series (900 pulses), % at 30 min; Dudek & Bear 1992: LTD at 1-3 Hz, "
-          f"crossover ~10 Hz, LTP at >= 50 Hz")
+    print("\nfrequency series (900 pulses), % at 30 min; Dudek & Bear 1992: LTD at 1-3 Hz, "
+          "crossover ~10 Hz, LTP at >= 50 Hz")
     print(f"{'rate (Hz)':<12}{'no drug':>10}{f'{DOSE_MG_PER_KG:g} mg/kg':>12}")
     for f, a, b in zip(rates, curve, curve_dosed, strict=True):
         print(f"{f:<12g}{a:>+10.1f}{b:>+12.1f}")

@@ -5,12 +5,14 @@ The package is laid out by concept (see the README's design section):
 - ``sim.config``        TOML configs, validated once into typed objects
 - ``sim.pharmacology``  dose -> plasma -> brain milacemide -> glycinamide -> glycine (numpy/scipy)
 - ``sim.receptors``     Mg2+ block, glycine-site occupancy, GlyR activation (numpy)
-- ``sim.model``         Brian2 equations, populations and synapses
-- ``sim.protocols``     epileptiform and LTP/LTD protocols
+- ``sim.conditions``    drug + bath -> the one typed receptor state of a run
+- ``sim.model``         Brian2 equations and builders (the E/I network, the LTP preparation)
+- ``sim.protocols``     epileptiform, LTP/LTD: one interface, one registry
 - ``sim.engine``        compiled-once Brian2 builds, reruns with new values
-- ``sim.store``         run.h5 writer and reader
-- ``sim.analysis``      burst and plasticity metrics (numpy/scipy)
-- ``sim.plots``         figures
+- ``sim.store``         run.h5 and summary.json writers and readers
+- ``sim.analysis``      burst and plasticity analysis (numpy/scipy, no Brian2)
+- ``sim.metrics``       the catalogue of metrics (name, label, unit, direction)
+- ``sim.figures``       figures, drawn from what the store holds
 - ``sim.sweep``         experiment grids on Dask
 - ``sim.cli``           the ``milasim`` command
 """

@@ -91,7 +91,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_pk(args: argparse.Namespace) -> int:
     from sim.config import load_config
-    from sim.pharmacology.report import format_pk_table, pk_report, plot_pk
+    from sim.pharmacology.report import format_pk_table, pk_report
 
     cfg = load_config(args.config, args.overrides)
     if args.out is not None:
@@ -104,6 +104,8 @@ def cmd_pk(args: argparse.Namespace) -> int:
     else:
         print(format_pk_table(report))
     if args.out is not None:
+        from sim.figures.pk import plot_pk
+
         path = plot_pk(report, args.out / "figures" / "pk.png")
         print(f"figure: {path}", file=sys.stderr)
     return 0
@@ -132,7 +134,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.store import read_run
 
     run = read_run(args.run_h5)
-    for path in draw_figures(run, args.run_h5.parent / "figures"):
+    for path in draw_figures(run, run.path.parent / "figures"):
         print(path)
     return 0
 

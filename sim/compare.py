@@ -19,35 +19,19 @@ fraction of runs that ran away.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 
 from sim.errors import InputError
-from sim.plots import OKABE_ITO, STYLE, new_figure, save_figure
+from sim.metrics import catalogue, number, panels
+from sim.store import read_summary
 
-SEIZURE_METRICS = ("burst_rate_hz", "mean_burst_duration_s", "fraction_time_in_bursts",
-                   "rate_exc_hz", "runaway")
-LTP_METRICS = ("ltp_percent",)
 CONDITION_COLUMNS = ("label", "dose", "mg_mM", "glycine_uM", "glycine_site_occupancy")
-
-METRIC_LABELS = {
-    "burst_rate_hz": "burst rate (Hz)",
-    "mean_burst_duration_s": "mean burst duration (s)",
-    "fraction_time_in_bursts": "fraction of time in bursts",
-    "rate_exc_hz": "excitatory rate (Hz)",
-    "runaway": "fraction of runs runaway",
-    "ltp_percent": "LTP (% of baseline)",
-}
-HUES = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "sky_blue", "purple",
-                               "black", "yellow")]
-UNIT_MARKERS = {"mg/kg": "o", "mg": "s"}
 
 
 @dataclass
@@ -102,45 +86,28 @@ def find_summaries(dirs: Sequence[Path]) -> list[tuple[str, Path]]:
     return found
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or value is None:
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def read_summary(label: str, path: Path) -> RunSummary:
-    """Parse one summary.json into a :class:`RunSummary`; unreadable JSON is an InputError."""
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(values, dict):
-        raise InputError(f"{path}: expected a JSON object of metrics")
+def read_run_summary(label: str, path: Path) -> RunSummary:
+    """One summary.json as a :class:`RunSummary`; unreadable JSON is an InputError."""
+    values = read_summary(path)
     config = values.get("config") if isinstance(values.get("config"), dict) else {}
     drug = config.get("drug", {}) or {}
     if drug.get("dose_mg") is not None:
-        dose, unit = _number(drug["dose_mg"]), "mg"
+        dose, unit = number(drug["dose_mg"]), "mg"
     else:
-        dose, unit = _number(drug.get("dose_mg_per_kg")), "mg/kg"
-    mg = _number((config.get("bath", {}) or {}).get("mg_mM", values.get("mg_mM")))
-    protocol = (config.get("experiment", {}) or {}).get("protocol")
-    if protocol is None:
-        protocol = "ltp" if "ltp_percent" in values else "epileptiform"
+        dose, unit = number(drug.get("dose_mg_per_kg")), "mg/kg"
+    mg = number((config.get("bath", {}) or {}).get("mg_mM", values.get("mg_mM")))
+    protocol = values.get("protocol") or (config.get("experiment", {}) or {}).get("protocol")
     seed = values.get("seed", (config.get("simulation", {}) or {}).get("seed"))
-    return RunSummary(label=label, path=path, protocol=str(protocol), dose=dose, dose_unit=unit,
-                      mg_mM=mg, seed=seed if isinstance(seed, int) else None, values=values)
+    return RunSummary(label=label, path=path, protocol=str(protocol or "epileptiform"),
+                      dose=dose, dose_unit=unit, mg_mM=mg,
+                      seed=seed if isinstance(seed, int) else None, values=values)
 
 
 def load_runs(dirs: Sequence[Path]) -> list[RunSummary]:
     """Every run under ``dirs``; within each DIR sorted by dose, Mg, seed, label."""
     runs: list[RunSummary] = []
     for d in dirs:
-        block = [read_summary(label, path) for label, path in find_summaries([d])]
+        block = [read_run_summary(label, path) for label, path in find_summaries([d])]
         block.sort(key=lambda r: (r.dose_unit, _sort_num(r.dose), _sort_num(r.mg_mM),
                                   r.seed if r.seed is not None else -1, r.label))
         known = {r.path.resolve() for r in runs}
@@ -154,13 +121,10 @@ def _sort_num(x: float) -> float:
 
 # --------------------------------------------------------------------------- table
 def metric_columns(runs: Sequence[RunSummary]) -> list[str]:
-    """Seizure metrics if any run is epileptiform, ``ltp_percent`` if any is LTP."""
-    cols: list[str] = []
-    if any(r.protocol != "ltp" for r in runs):
-        cols += SEIZURE_METRICS
-    if any(r.protocol == "ltp" for r in runs):
-        cols += LTP_METRICS
-    return cols
+    """The catalogue's panel metrics of the runs' protocols (not the receptor-state ones, which
+    are condition columns)."""
+    return [m.name for m in panels({r.protocol for r in runs})
+            if m.protocols and m.name not in CONDITION_COLUMNS]
 
 
 def _cell(value: Any) -> str:
@@ -188,7 +152,7 @@ def format_table(runs: Sequence[RunSummary]) -> str:
         row = [r.label, _dose_cell(r), _cell(None if math.isnan(r.mg_mM) else r.mg_mM),
                _cell(r.get("glycine_uM")), _cell(r.get("glycine_site_occupancy"))]
         for m in metrics:
-            applies = (m in LTP_METRICS) == (r.protocol == "ltp")
+            applies = catalogue()[m].reported_by(r.protocol)
             row.append(_cell(r.get(m)) if applies else "-")
         rows.append(row)
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
@@ -200,7 +164,7 @@ def format_table(runs: Sequence[RunSummary]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-# --------------------------------------------------------------------------- groups and figure
+# --------------------------------------------------------------------------- groups
 @dataclass
 class DoseGroup:
     """The runs sharing a (dose, unit, Mg) condition, for one metric."""
@@ -222,106 +186,22 @@ class DoseGroup:
 
 def dose_groups(runs: Sequence[RunSummary], metric: str) -> list[DoseGroup]:
     """Runs grouped by (dose unit, dose, Mg) with the finite values of ``metric``, sorted."""
+    reported = catalogue()[metric].reported_by if metric in catalogue() else None
     groups: dict[tuple[str, float, float], list[float]] = {}
     counts: dict[tuple[str, float, float], int] = {}
     for r in runs:
-        if (metric in LTP_METRICS) != (r.protocol == "ltp") or math.isnan(r.dose):
+        if (reported is not None and not reported(r.protocol)) or math.isnan(r.dose):
             continue
         key = (r.dose_unit, r.dose, r.mg_mM)
-        value = r.get(metric)
-        number = float(value) if isinstance(value, bool) else _number(value)
+        number_ = number(r.get(metric))
         groups.setdefault(key, [])
         counts[key] = counts.get(key, 0) + 1
-        if math.isfinite(number):
-            groups[key].append(number)
+        if math.isfinite(number_):
+            groups[key].append(number_)
     return [DoseGroup(dose=k[1], dose_unit=k[0], mg_mM=k[2], values=np.asarray(v, dtype=float),
                       n_runs=counts[k])
             for k, v in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
                                                                  _sort_num(kv[0][2])))]
-
-
-def _dose_axis(ax: Any, doses: np.ndarray, units: list[str]) -> None:
-    """Symmetric-log dose axis (0 stays visible) when doses span a decade or more, ticks at the
-    doses given (up to 8 of them), plain numbers."""
-    unit = units[0] if len(units) == 1 else " or ".join(units)
-    ax.set_xlabel(f"milacemide dose ({unit})")
-    if doses.size == 0:
-        return
-    positive = doses[doses > 0]
-    lo, hi = float(doses.min()), float(doses.max())
-    if positive.size and positive.max() / positive.min() >= 10:
-        linthresh = float(positive.min())
-        ax.set_xscale("symlog", linthresh=linthresh, linscale=0.5)
-        ax.set_xlim(lo - 0.4 * linthresh if lo <= 0 else lo / 1.5, hi * 1.5)
-    else:
-        pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi) * 0.1, 1.0)
-        ax.set_xlim(lo - pad, hi + pad)
-    ticks = np.unique(doses)
-    if ticks.size <= 8:
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        ax.minorticks_off()
-
-
-def plot_compare(runs: Sequence[RunSummary], path: Path) -> Path:
-    """Metric vs dose, one panel per metric; mean +- SD over runs of a (dose, Mg) group."""
-    metrics = metric_columns(runs)
-    mg_levels = sorted({r.mg_mM for r in runs if not math.isnan(r.mg_mM)})
-    colour = {mg: HUES[i % len(HUES)] for i, mg in enumerate(mg_levels)}
-    units = sorted({r.dose_unit for r in runs})
-    doses = np.array([r.dose for r in runs if not math.isnan(r.dose)])
-    ncols = min(3, len(metrics))
-    nrows = math.ceil(len(metrics) / ncols)
-    with matplotlib.rc_context(STYLE):
-        fig = new_figure((4.8 * ncols + 1.5, 3.9 * nrows + 0.8))
-        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-        rng = np.random.default_rng(0)
-        legend_drawn = False
-        for ax, metric in zip(axes, metrics):
-            plotted = False
-            series: dict[tuple[str, float], list[DoseGroup]] = {}
-            for g in dose_groups(runs, metric):
-                series.setdefault((g.dose_unit, g.mg_mM), []).append(g)
-            for (unit, mg), groups in series.items():
-                c = colour.get(mg, OKABE_ITO["black"])
-                marker = UNIT_MARKERS.get(unit, "o")
-                label = f"Mg²⁺ {mg:g} mM" if len(mg_levels) > 1 else None
-                if len(units) > 1:
-                    label = f"{label + ', ' if label else ''}{unit}"
-                with_values = [g for g in groups if g.values.size]
-                if not with_values:
-                    continue
-                if metric != "runaway":  # single runs as dots, jittered a little in x
-                    for g in with_values:
-                        spread = 0.03 * (g.dose if g.dose > 0 else 1.0)
-                        x = g.dose + rng.uniform(-spread, spread, g.values.size)
-                        ax.plot(x, g.values, marker, color=c, alpha=0.35, ms=5, mew=0)
-                x = np.array([g.dose for g in with_values])
-                mean = np.array([g.mean for g in with_values])
-                sd = np.array([g.sd for g in with_values])
-                ax.errorbar(x, mean, yerr=None if metric == "runaway" else sd, color=c,
-                            marker=marker, ms=7, capsize=4, lw=1.8, label=label)
-                plotted = True
-            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
-            if metric == "runaway":
-                ax.set_ylim(-0.05, 1.05)
-            if metric == "ltp_percent":
-                ax.axhline(0, color=OKABE_ITO["black"], lw=0.8, ls=":")
-            if not plotted:
-                ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center",
-                        va="center")
-            _dose_axis(ax, doses, units)
-            if plotted and not legend_drawn and ax.get_legend_handles_labels()[1]:
-                ax.legend(frameon=False)
-                legend_drawn = True
-        for ax in axes[len(metrics):]:
-            ax.set_visible(False)
-        n_groups = len({(r.dose_unit, r.dose, r.mg_mM) for r in runs})
-        mg_note = f" · Mg²⁺ {mg_levels[0]:g} mM" if len(mg_levels) == 1 else ""
-        note = "mean ± SD over the runs of a condition, dots = single runs"
-        if any(r.get("runaway") is True for r in runs):
-            note += "; runaway runs left out of burst metrics"
-        fig.suptitle(f"{len(runs)} runs in {n_groups} conditions{mg_note}\n{note}")
-        return save_figure(fig, path)
 
 
 def _figure_path(dirs: Sequence[Path], out: Path | None) -> Path:
@@ -345,6 +225,8 @@ def compare(dirs: Sequence[Path], out: Path | None = None) -> tuple[str, Path]:
     """
     if not dirs:
         raise InputError("compare: give at least one run or sweep folder")
+    from sim.figures.compare import plot_compare
+
     runs = load_runs(dirs)
     table = format_table(runs)
     figure = plot_compare(runs, _figure_path(dirs, out))

@@ -26,9 +26,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from sim.analysis.bursts import BurstParams
 from sim.errors import ConfigError, InputError
+from sim.protocols import names as protocol_names
 
 # --------------------------------------------------------------------------- value types
 # allow_inf_nan=False turns TOML's nan/inf into a clear error instead of a silent NaN run.
@@ -50,8 +60,17 @@ class Section(BaseModel):
 
 # --------------------------------------------------------------------------- sections
 class ExperimentConfig(Section):
-    protocol: Literal["epileptiform", "ltp"] = "epileptiform"
+    # Which protocol runs (sim.protocols registers them); it decides what [protocol] may hold.
+    protocol: str = "epileptiform"
     description: str = ""
+
+    @field_validator("protocol")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in protocol_names():
+            raise ValueError(f"experiment.protocol must be one of "
+                             f"{', '.join(repr(n) for n in protocol_names())}, got {value!r}")
+        return value
 
 
 class DrugConfig(Section):
@@ -160,62 +179,6 @@ class NetworkConfig(Section):
     g_glyr_max_nS: Conductance = 10.0
 
 
-class ProtocolConfig(Section):
-    """Protocol timing. Epileptiform keys first, then the LTP/LTD keys (sim.protocols.ltp)."""
-
-    # --- epileptiform (sim.protocols.epileptiform)
-    duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
-    # Mg2+ wash-out: bath Mg ramps linearly from mg_washout_from_mM to bath.mg_mM, starting at
-    # mg_washout_start_s and lasting mg_washout_duration_s. None = bath.mg_mM throughout.
-    mg_washout_from_mM: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
-    mg_washout_start_s: NonNeg = 2.0
-    mg_washout_duration_s: NonNeg = 5.0
-    # Glycine wash-in: bath glycine steps from bath.glycine_uM to glycine_washin_uM at
-    # glycine_washin_start_s. None = no step.
-    glycine_washin_uM: Concentration_uM | None = None
-    glycine_washin_start_s: NonNeg = 10.0
-
-    # --- LTP / LTD
-    induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
-    # Simulated baseline with test pulses before induction (assumed; slices use 10-20 min, but at
-    # rest the weight sits at the rule's fixed point, so a short simulated baseline is exact).
-    baseline_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
-    # Test-pulse interval before and after induction (assumed; slice practice 0.033-0.1 Hz).
-    test_interval_s: Annotated[float, Field(ge=0.5, le=300, allow_inf_nan=False)] = 10.0
-    # Simulated time after induction, with test pulses (Ca returns to rest within ~1 s). Kept short
-    # on purpose: in this rule each isolated test pulse is itself a weak LTD event (docs/ltp.md).
-    post_induction_simulated_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
-    # When ltp_percent is read, from the end of induction; the unsimulated rest of the wait is
-    # applied exactly (Ca at rest, sim.analysis.plasticity.relax_at_rest). 30-60 min is usual.
-    post_induction_wait_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 30.0
-    # HFS: trains of hfs_rate_hz for hfs_train_duration_s (100 Hz x 1 s; LITERATURE 5), onsets
-    # hfs_train_interval_s apart (20 s assumed, a common spacing for repeated tetani).
-    hfs_trains: Annotated[int, Field(ge=1, le=20)] = 1
-    hfs_train_interval_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
-    hfs_rate_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 100.0
-    hfs_train_duration_s: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
-    # TBS: bursts of 4 pulses at 100 Hz, 200 ms apart (Larson & Munkacsy 2015). 3 bursts is
-    # sub-maximal in this model (10 bursts ~ saturate), so a higher dose can raise it (assumed).
-    tbs_bursts: Annotated[int, Field(ge=1, le=200)] = 3
-    tbs_pulses_per_burst: Annotated[int, Field(ge=1, le=20)] = 4
-    tbs_intraburst_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 100.0
-    tbs_burst_interval_ms: Annotated[float, Field(ge=20, le=10_000, allow_inf_nan=False)] = 200.0
-    # LFS: 900 pulses at 1 Hz (Dudek & Bear 1992).
-    lfs_pulses: Annotated[int, Field(ge=1, le=10_000)] = 900
-    lfs_rate_hz: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 1.0
-    # Pairing: presynaptic pulses while the cell is voltage-clamped to pairing_hold_mV (assumed
-    # after the classic CA1 pairing protocols: 200 pulses at 2 Hz at ~0 to -10 mV).
-    pairing_pulses: Annotated[int, Field(ge=1, le=10_000)] = 200
-    pairing_rate_hz: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 2.0
-    pairing_hold_mV: Annotated[float, Field(ge=-100, le=40, allow_inf_nan=False)] = -10.0
-    # Frequency series: frequency_series_pulses at each rate, each an independent preparation
-    # (Dudek & Bear 1992: 900 pulses at 1-50 Hz).
-    frequency_series_hz: list[Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]] = Field(
-        default_factory=lambda: [1.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0], min_length=1, max_length=20
-    )
-    frequency_series_pulses: Annotated[int, Field(ge=1, le=10_000)] = 900
-
-
 class PlasticityConfig(Section):
     """The LTP/LTD preparation and its calcium rule (sim.protocols.ltp, docs/ltp.md).
 
@@ -278,6 +241,9 @@ class PlasticityConfig(Section):
         return self
 
 
+_BURSTS = BurstParams()  # the detection's defaults, defined once in sim.analysis.bursts
+
+
 class AnalysisConfig(Section):
     """Network-burst detection on the population rate (see sim.analysis.bursts for the algorithm).
 
@@ -289,42 +255,42 @@ class AnalysisConfig(Section):
     """
 
     # Population rates are stored and analysed in bins of this width.
-    rate_bin_ms: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0
+    rate_bin_ms: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = _BURSTS.rate_bin_ms
     # The first warmup_s of a run are left out of the metrics (every neuron starts unadapted with
     # full synaptic resources, so the first seconds are a start-up transient). Assumed 2 s: at
     # 1 mM Mg the default network's rate settles within ~2 s. Capped at half the run (see
     # sim.analysis.bursts.analysed_window).
-    warmup_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 2.0
+    warmup_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = _BURSTS.warmup_s
     # Gaussian smoothing of the population rate (kernel SD); 0 = none. Assumed: below a burst's
     # rise time (tens of ms), above the 1 ms bin noise.
-    burst_smooth_ms: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 10.0
+    burst_smooth_ms: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = _BURSTS.burst_smooth_ms
     # Baseline = this percentile of the smoothed rate. Assumed: a low percentile stays at the
     # interburst level while bursts fill < (100 - p) % of the record (a median would not in 0 Mg).
-    burst_baseline_percentile: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 10.0
+    burst_baseline_percentile: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = _BURSTS.burst_baseline_percentile
     # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
     # threshold detection as in Bakkum et al. 2014 (LITERATURE.md section 4).
-    burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
+    burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = _BURSTS.burst_threshold_factor
     # Absolute floor above baseline (spikes per neuron per second), so that a silent baseline does
     # not make every stray spike a burst. Assumed.
-    burst_min_excess_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 5.0
+    burst_min_excess_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = _BURSTS.burst_min_excess_hz
     # Events (after merging) shorter than this are dropped. Assumed: fluctuations are shorter,
     # interictal discharges last ~100 ms and more.
-    burst_min_duration_ms: Annotated[float, Field(ge=0, le=60_000, allow_inf_nan=False)] = 20.0
+    burst_min_duration_ms: Annotated[float, Field(ge=0, le=60_000, allow_inf_nan=False)] = _BURSTS.burst_min_duration_ms
     # Events separated by gaps <= this are one event (after-discharges of one discharge). Assumed.
-    burst_merge_gap_ms: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 100.0
+    burst_merge_gap_ms: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = _BURSTS.burst_merge_gap_ms
     # Events lasting >= this are ictal-like (seizure-like), shorter ones interictal-like.
     # Source: low-Mg discharges in human neocortical slices last 2.5-80 s (LITERATURE.md sec. 4).
-    ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 2.5
+    ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = _BURSTS.ictal_min_duration_s
     # Runaway (saturated, not bursting): the smoothed population rate stays >= runaway_rate_hz
     # from some onset to the end of the record for >= runaway_min_fraction of it, or the mean rate
     # over the record is >= runaway_rate_hz. Assumed: with 2-5 ms refractory periods the ceiling
     # is 200-500 Hz, and sustained rates of 100 Hz are far above any ictal firing.
-    runaway_rate_hz: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 100.0
-    runaway_min_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.25
+    runaway_rate_hz: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = _BURSTS.runaway_rate_hz
+    runaway_min_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = _BURSTS.runaway_min_fraction
     # Golomb et al. 2006 synchrony chi, from per-neuron spike counts in bins of this width, on a
     # random subsample of at most synchrony_max_neurons active neurons (for speed). Assumed.
-    synchrony_bin_ms: Annotated[float, Field(ge=0.1, le=1000, allow_inf_nan=False)] = 10.0
-    synchrony_max_neurons: Annotated[int, Field(ge=2, le=100_000)] = 200
+    synchrony_bin_ms: Annotated[float, Field(ge=0.1, le=1000, allow_inf_nan=False)] = _BURSTS.synchrony_bin_ms
+    synchrony_max_neurons: Annotated[int, Field(ge=2, le=100_000)] = _BURSTS.synchrony_max_neurons
 
 
 class SimulationConfig(Section):
@@ -340,10 +306,26 @@ class Config(Section):
     bath: BathConfig = BathConfig()
     mechanisms: MechanismsConfig = MechanismsConfig()
     network: NetworkConfig = NetworkConfig()
-    protocol: ProtocolConfig = ProtocolConfig()
+    # The [protocol] table of the chosen protocol: validated against that protocol's own schema
+    # (Protocol.table in its module; see _protocol_table), so it holds only the keys it uses.
+    protocol: SerializeAsAny[Section] = Field(default=None)  # type: ignore[assignment]
     plasticity: PlasticityConfig = PlasticityConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     simulation: SimulationConfig = SimulationConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _protocol_table(cls, data: Any) -> Any:
+        """Validate ``[protocol]`` against the schema of ``experiment.protocol``."""
+        if not isinstance(data, Mapping):
+            return data
+        experiment = data.get("experiment", {})
+        name = experiment.get("protocol", "epileptiform") if isinstance(experiment, Mapping) \
+            else "epileptiform"
+        table = data.get("protocol", {})
+        if name not in protocol_names() or isinstance(table, Section):
+            return data  # experiment.protocol's own check names a bad protocol
+        return {**data, "protocol": protocol_table(name, table)}
 
     @model_validator(mode="after")
     def _dt_resolves_fastest_synapse(self) -> Config:
@@ -391,6 +373,28 @@ class Config(Section):
                 raw["drug"].pop(other, None)
             set_dotted(raw, key, value)
         return resolve(raw)
+
+
+def protocol_table(name: str, table: Any) -> Section:
+    """``table`` validated as the ``[protocol]`` table of protocol ``name``; a ValueError whose
+    message starts with the dotted key otherwise (a key of another protocol names both)."""
+    from sim.protocols import get
+
+    if not isinstance(table, Mapping):
+        raise ValueError(f"protocol must be a table, got {table!r}")
+    schema = get(name).table
+    for key in table:
+        if key not in schema.model_fields:
+            owners = [other for other in protocol_names()
+                      if other != name and key in get(other).table.model_fields]
+            if owners:
+                raise ValueError(f"protocol.{key}: a key of the {' and '.join(owners)} protocol, "
+                                 f"not of {name} (experiment.protocol = \"{name}\")")
+    try:
+        return schema.model_validate(dict(table))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ValueError(describe_error({**error, "loc": ("protocol", *error["loc"])})) from None
 
 
 # --------------------------------------------------------------------------- loading

@@ -28,9 +28,9 @@ to :meth:`Build.run`.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
-import importlib.util
 import json
 import os
 import shutil
@@ -49,9 +49,7 @@ from sim.errors import InputError, RunError
 
 ENGINE_VERSION = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
-#: Source files whose text is part of every build key (an edit to the model rebuilds); the
-#: builder's own module is added per blueprint.
-_MODEL_SOURCES = ("engine.py", "receptors.py", "model")
+_PACKAGE = _PACKAGE_DIR.name  # "sim"
 
 # Compiler flags: Brian2's defaults minus -march=native, so a build made on one cluster node runs
 # on the others (x86-64 baseline instructions, still -O3 with fast math).
@@ -184,17 +182,83 @@ def cache_root() -> Path:
     return Path(base) / "milasim" / "builds"
 
 
+def _module_file(module: str) -> Path | None:
+    """The source file of a module of this package (``sim.a.b`` -> ``sim/a/b.py`` or
+    ``sim/a/b/__init__.py``), found by path alone (nothing is imported); None if it is not one."""
+    parts = module.split(".")
+    if parts[0] != _PACKAGE:
+        return None
+    base = _PACKAGE_DIR.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path: Path, module: str) -> set[str]:
+    """Every module name ``path`` (the source of ``module``) imports, at any depth of its code
+    (imports inside functions included), with ``from a import b`` counted as ``a`` and ``a.b``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from .x import y
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                origin = ".".join(base + ([node.module] if node.module else []))
+            else:
+                origin = node.module or ""
+            names.add(origin)
+            names.update(f"{origin}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _builder_file(module: str) -> Path | None:
+    """The file of a builder module outside this package (e.g. a test's own builder)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin) if spec and spec.origin and Path(spec.origin).is_file() else None
+
+
+def source_closure(module: str) -> list[Path]:
+    """The files of ``module`` and of every module of this package it imports, directly or through
+    others, with the ``__init__.py`` of each package on the way (they run on import). The build key
+    hashes them all, so any edit to code that reaches a compiled binary rebuilds it: a builder's
+    equations, the receptor laws, a plasticity rule's expressions, the engine itself. The
+    imports of the package's own face (``sim/__init__.py``: the version and the notebook API) are
+    not followed; its text is hashed."""
+    seen: dict[str, Path] = {}
+    todo = [module, __name__]
+    if module.split(".")[0] != _PACKAGE and (outside := _builder_file(module)) is not None:
+        seen[module] = outside  # a builder outside the package: its file, and what it imports
+        todo = [*_imported_modules(outside, module), __name__]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for k in range(1, len(parts) + 1):  # the packages on the way, then the module
+            prefix = ".".join(parts[:k])
+            if prefix in seen:
+                continue
+            path = _module_file(prefix)
+            if path is None:
+                continue
+            seen[prefix] = path
+            if prefix != _PACKAGE:  # the package's face (sim/__init__.py, the notebook API)
+                todo.extend(_imported_modules(path, prefix))  # holds no model code
+    return sorted(set(seen.values()))
+
+
 def _source_digest(builder: str) -> str:
-    files: list[Path] = []
-    for name in _MODEL_SOURCES:
-        path = _PACKAGE_DIR / name
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    spec = importlib.util.find_spec(builder.split(":")[0])
-    if spec is not None and spec.origin and Path(spec.origin).exists():
-        files.append(Path(spec.origin))
     h = hashlib.sha256()
-    for f in dict.fromkeys(files):
-        h.update(f.name.encode())
+    for f in source_closure(builder.split(":")[0]):
+        name = f.relative_to(_PACKAGE_DIR).as_posix() if f.is_relative_to(_PACKAGE_DIR) else f.name
+        h.update(name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 

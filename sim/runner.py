@@ -27,11 +27,6 @@ from sim.config import Config
 from sim.errors import InputError, RunError
 from sim.store import RunData, write_run
 
-#: Keys every summary.json has (INTERFACE.md), then the per-protocol ones.
-ALWAYS = ("glycine_uM", "glycine_baseline_uM", "glycine_site_occupancy", "seed", "config_hash",
-          "wall_time_s")
-
-
 def provenance(cfg: Config) -> dict[str, Any]:
     """Root attributes of run.h5: versions, seed, hash (the compiler comes from the build)."""
     return {
@@ -64,67 +59,13 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _drug_datasets(pk: dict[str, Any]) -> dict[str, Any]:
-    return {name: np.asarray(values) for name, values in pk["time_course"].items()}
-
-
-def _conditions(cfg: Config, pk: dict[str, Any], occupancy: float) -> dict[str, Any]:
-    return {
-        "glycine_uM": pk["glycine_uM"],
-        "glycine_baseline_uM": pk["glycine_baseline_uM"],
-        "glycine_site_occupancy": occupancy,
-        "glycine_site_occupancy_baseline": pk["glycine_site_occupancy_baseline"],
-        "glyr_activation": pk["glyr_activation"],
-        "mg_mM": cfg.bath.mg_mM,
-        "apv_uM": cfg.bath.apv_uM,
-        "bicuculline_uM": cfg.bath.bicuculline_uM,
-        "chlorokynurenate_uM": cfg.bath.chlorokynurenate_uM,
-        "dose_mg_per_kg": pk["dose_mg_per_kg"],
-        "dose_mg": pk["dose_mg"],
-    }
-
-
-def _epileptiform(cfg: Config, pk: dict[str, Any], out_dir: Path, progress: bool, log: Path):
-    from sim.analysis.bursts import analysed_window, burst_metrics, population_rate
-    from sim.conditions import network_state
-    from sim.protocols import epileptiform
-
-    state = network_state(cfg, pk)
-    net = epileptiform.simulate(cfg, state, out_dir, progress=progress, log_path=log)
-    t_start, t_stop = analysed_window(cfg.analysis, net.duration_s)
-    metrics = burst_metrics(net.spikes, net.n_nodes, t_stop, cfg.analysis, t_start_s=t_start,
-                            seed=cfg.simulation.seed)
-    bin_s = cfg.analysis.rate_bin_ms * 1e-3
-    rates = {pop: population_rate(t, net.n_nodes[pop], net.duration_s, bin_s)
-             for pop, (t, _) in net.spikes.items()}
-    analysed = net.trace_t_s >= t_start
-    metrics["mean_g_nmda_exc_nS"] = float(net.g_nmda_nS[analysed].mean()) if analysed.any() else 0.0
-    conditions = _conditions(cfg, pk, state["occupancy_exc_before"])
-    conditions.update({k: v for k, v in state.items()})
-    run = RunData(
-        config_toml=cfg.to_toml(), attrs={"compiler": net.compiler}, spikes=net.spikes, n_nodes=net.n_nodes,
-        rates=rates, rate_dt_s=bin_s, duration_s=net.duration_s,
-        drug=_drug_datasets(pk), conditions=conditions, analysis=metrics,
-        traces={"t_s": net.trace_t_s, "g_nmda_exc_nS": net.g_nmda_nS, "v_exc_mV": net.v_mV},
-    )
-    summary = dict(metrics)
-    return run, summary
-
-
-def _ltp(cfg: Config, pk: dict[str, Any], out_dir: Path, progress: bool, log: Path):
-    from sim.protocols.ltp import ltp_run_data
-
-    return ltp_run_data(cfg, pk, out_dir, progress=progress, log_path=log)
-
-
-PROTOCOLS = {"epileptiform": _epileptiform, "ltp": _ltp}
-
-
 def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, Any]:
     """Run ``cfg`` into ``out_dir``; returns the summary. RunError (log kept) on failure."""
-    from sim.pharmacology.report import pk_report
+    from sim.conditions import receptor_state
+    from sim.protocols import get
 
     t0 = time.perf_counter()
+    protocol = get(cfg.experiment.protocol)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = out_dir / "run.log"
@@ -133,9 +74,10 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
     except OSError as exc:  # a full disk before anything ran
         raise RunError(f"cannot write {log} ({exc.strerror or exc})") from None
     _remove_results(out_dir, figures=False)  # an earlier run's, or a killed write's leftovers
-    pk = pk_report(cfg)
     try:
-        run, metrics = PROTOCOLS[cfg.experiment.protocol](cfg, pk, out_dir, progress, log)
+        state = receptor_state(cfg)
+        simulated = protocol.simulate(cfg, state, out_dir, progress=progress, log_path=log)
+        run, metrics = protocol.record(cfg, state, simulated)
     except RunError as exc:
         _note_in_log(log, f"failed: {exc}")
         raise
@@ -145,30 +87,28 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
 
     run.attrs = {**provenance(cfg), **run.attrs}
     wall = time.perf_counter() - t0
+    common = state.summary()
     summary = {
-        "glycine_uM": pk["glycine_uM"],
-        "glycine_baseline_uM": pk["glycine_baseline_uM"],
-        "glycine_site_occupancy": run.conditions.get("glycine_site_occupancy",
-                                                     pk["glycine_site_occupancy"]),
+        "glycine_uM": common.pop("glycine_uM"),
+        "glycine_baseline_uM": common.pop("glycine_baseline_uM"),
+        "glycine_site_occupancy": common.pop("glycine_site_occupancy"),
         "seed": cfg.simulation.seed,
         "config_hash": cfg.config_hash(),
         "wall_time_s": round(wall, 3),
         **metrics,
         "protocol": cfg.experiment.protocol,
-        "dose_mg_per_kg": pk["dose_mg_per_kg"],
-        "dose_mg": pk["dose_mg"],
-        "mg_mM": cfg.bath.mg_mM,
+        **common,
         "versions": {k: run.attrs[k] for k in ("sim_version", "brian2_version", "numpy_version",
                                                 "compiler")},
         "config": cfg.to_dict(),
     }
-    run.analysis = {**run.analysis, "wall_time_s": wall}
+    run.put("analysis", "wall_time_s", wall, "s")
     try:
         write_run(out_dir / "run.h5", run)
         draw_figures(run, out_dir / "figures")
         write_json_atomic(out_dir / "summary.json", summary)
     except (OSError, InputError, RunError) as exc:  # a full disk, a quota: nothing may look
-        _remove_results(out_dir, figures=True)  # finished (the errors: sim.plots.save_figure's)
+        _remove_results(out_dir, figures=True)  # finished (the errors: save_figure's)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         _note_in_log(log, f"failed: cannot write the results: {reason}")
         raise RunError(f"cannot write the results into {out_dir}: {reason}; log: {log}") from None
@@ -193,26 +133,30 @@ def _note_in_log(log: Path, line: str) -> None:
 
 
 def draw_figures(run: RunData, folder: Path) -> list[Path]:
-    """The run's figures, by protocol (``milasim plot`` redraws them from run.h5)."""
-    if run.attrs.get("protocol") == "ltp":
-        from sim.plots_ltp import plot_ltp_run_figures
+    """The run's figures, by its protocol (``milasim plot`` redraws them from run.h5)."""
+    from sim.protocols import get
 
-        return plot_ltp_run_figures(run, folder)
-    from sim.plots import plot_run_figures
-
-    return plot_run_figures(run, folder)
+    return get(run.protocol).figures(run, folder)
 
 
 def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
-    """The short table ``milasim run`` prints."""
-    rows = [(k, summary.get(k)) for k in (
-        "dose_mg_per_kg", "dose_mg", "mg_mM", "glycine_uM", "glycine_baseline_uM",
-        "glycine_site_occupancy", "rate_exc_hz", "rate_inh_hz", "burst_rate_hz",
-        "mean_burst_duration_s", "fraction_time_in_bursts", "runaway", "ltp_percent",
-        "wall_time_s",
-    ) if summary.get(k) is not None]
+    """The short table ``milasim run`` prints: the catalogue's printed metrics of the run's
+    protocol, with units; a missing value says why."""
+    from sim.metrics import display_unit, printed
+
+    rows = []
+    for metric in printed(str(summary.get("protocol", "epileptiform"))):
+        if metric.name not in summary:
+            continue
+        value = summary[metric.name]
+        if value is None:
+            shown = f"- ({metric.missing or 'not defined for this run'})"
+        elif isinstance(value, float):
+            shown = f"{value:.4g} {display_unit(metric.unit)}".rstrip()
+        else:
+            shown = f"{value} {display_unit(metric.unit)}".rstrip()
+        rows.append((metric.label, shown))
+    rows.append(("output", str(out_dir)))
     width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+    for key, shown in rows:
         print(f"  {key:<{width}}  {shown}")
-    print(f"  {'output':<{width}}  {out_dir}")

@@ -1,25 +1,30 @@
-"""run.h5: writer and reader (the layout is the public contract in INTERFACE.md).
+"""run.h5 and summary.json: writers and readers (the layout is the public contract).
 
-Layout::
+run.h5 layout::
 
     /                       attrs: config (TOML), config_hash, seed, sim_version, brian2_version,
-                                   numpy_version, compiler, created, protocol
+                                   numpy_version, compiler, created, protocol, duration_s
     /spikes/<pop>/timestamps   float64, s      (SONATA-style)
     /spikes/<pop>/node_ids     int32           attrs: n_nodes
     /rates/<pop>               float64, Hz     attrs: dt_s
-    /drug/<name>               time courses (t_h, plasma_milacemide_uM, ...)
-    /conditions/<name>         scalars the network was run with (glycine_uM, occupancy, mg_mM, ...)
-    /analysis/<name>           metrics (scalars or arrays)
-    /traces/<name>             optional extra time series (e.g. LTP efficacy), attrs: units
+    /drug/<name>               the drug time course (t_h, plasma_milacemide_uM, ...)
+    /conditions/<name>         the receptor state and bath the run was simulated with
+    /analysis/<name>           metrics and detected events (e.g. /analysis/events/start_s)
+    /traces/<name>             other time series (voltage, NMDA conductance, LTP efficacy, ...)
 
-Every dataset carries a ``units`` attribute. The file is assembled in memory, written as
-``run.h5.tmp-<pid>`` and renamed into place when complete, so a file called ``run.h5`` is always
-whole; a failed write (a full disk) is a plain ``OSError``, never an HDF5 error inside the library.
+Every dataset carries a ``units`` attribute, declared by the code that made it (``RunData.put``),
+never guessed from its name: writing a dataset without a declared unit is an error. The file is
+assembled in memory, written as ``run.h5.tmp-<pid>`` and renamed into place when complete, so a
+file called ``run.h5`` is always whole; a failed write (a full disk) is a plain ``OSError``.
+Arrays are chunked and gzip-compressed (level 4, with shuffle), which every HDF5 reader decodes.
+
+summary.json is read by :func:`read_summary` only: ``milasim compare`` and ``sweep.csv`` use it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,37 +35,42 @@ import numpy as np
 
 from sim.errors import InputError
 
-#: Units of well-known names; anything else must be given explicitly (``name -> (value, units)``).
-_UNIT_SUFFIXES = (
-    ("_uM", "uM"), ("_mM", "mM"), ("_hz", "Hz"), ("_s", "s"), ("_h", "h"), ("_ms", "ms"),
-    ("_percent", "%"), ("_nS", "nS"), ("_mV", "mV"),
-)
-
-
-def units_of(name: str) -> str:
-    """The unit a dataset's name declares by its suffix, '1' (dimensionless) otherwise."""
-    for suffix, unit in _UNIT_SUFFIXES:
-        if name.endswith(suffix):
-            return unit
-    return "1"
+#: The groups of run.h5 that hold named datasets with declared units.
+GROUPS = ("drug", "conditions", "analysis", "traces")
 
 
 @dataclass
 class RunData:
-    """Everything one run stored; what analysis and figures read."""
+    """Everything one run stored; what analysis results and figures are read from."""
 
     config_toml: str
-    attrs: dict[str, Any]
-    spikes: dict[str, tuple[np.ndarray, np.ndarray]]  # pop -> (timestamps_s, node_ids)
-    n_nodes: dict[str, int]
-    rates: dict[str, np.ndarray]  # pop -> Hz
-    rate_dt_s: float
-    duration_s: float
-    drug: dict[str, np.ndarray] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    n_nodes: dict[str, int] = field(default_factory=dict)
+    rates: dict[str, np.ndarray] = field(default_factory=dict)  # pop -> Hz
+    rate_dt_s: float = 0.0
+    duration_s: float = 0.0
+    drug: dict[str, Any] = field(default_factory=dict)
     conditions: dict[str, Any] = field(default_factory=dict)
     analysis: dict[str, Any] = field(default_factory=dict)
-    traces: dict[str, np.ndarray] = field(default_factory=dict)
+    traces: dict[str, Any] = field(default_factory=dict)
+    #: group -> dataset name -> unit ("1" = dimensionless)
+    units: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
+
+    def put(self, group: str, name: str, value: Any, unit: str) -> None:
+        """Store ``value`` as ``/<group>/<name>`` with its unit."""
+        if group not in GROUPS:
+            raise ValueError(f"unknown run.h5 group {group!r}; expected one of {GROUPS}")
+        getattr(self, group)[name] = value
+        self.units.setdefault(group, {})[name] = unit
+
+    def unit(self, group: str, name: str) -> str:
+        return self.units.get(group, {})[name]
+
+    @property
+    def protocol(self) -> str:
+        return str(self.attrs.get("protocol", "epileptiform"))
 
     @property
     def config(self):
@@ -72,7 +82,7 @@ class RunData:
         return resolve(tomllib.loads(self.config_toml))
 
 
-def _dataset(group: h5py.Group, name: str, value: Any, units: str | None = None) -> None:
+def _dataset(group: h5py.Group, name: str, value: Any, units: str) -> None:
     arr = np.asarray(value)
     if arr.dtype.kind in "US":
         ds = group.create_dataset(name, data=str(value), dtype=h5py.string_dtype())
@@ -82,7 +92,7 @@ def _dataset(group: h5py.Group, name: str, value: Any, units: str | None = None)
         # chunked + gzip(4): readable by every h5py/HDF5 install, ~3x smaller spike tables
         ds = group.create_dataset(name, data=arr, compression="gzip", compression_opts=4,
                                   shuffle=True, chunks=True if arr.size > 1024 else None)
-    ds.attrs["units"] = units if units is not None else units_of(name)
+    ds.attrs["units"] = units
 
 
 def write_run(path: str | Path, run: RunData) -> Path:
@@ -91,7 +101,14 @@ def write_run(path: str | Path, run: RunData) -> Path:
     HDF5 builds the file in memory (core driver, no backing store) and Python writes the image:
     when HDF5 itself hits a failing write (a full disk), h5py leaves broken objects behind that
     can crash the process when they are freed; a Python write raises a clean OSError instead.
+    A dataset whose unit was not declared is a ValueError (before anything is written).
     """
+    for group_name in GROUPS:
+        declared = run.units.get(group_name, {})
+        undeclared = [k for k, v in getattr(run, group_name).items()
+                      if v is not None and k not in declared]
+        if undeclared:
+            raise ValueError(f"run.h5: no unit declared for {group_name}/{undeclared[0]}")
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
@@ -111,15 +128,11 @@ def write_run(path: str | Path, run: RunData) -> Path:
             for pop, rate in run.rates.items():
                 _dataset(rates, pop, np.asarray(rate, dtype=np.float64), "Hz")
                 rates[pop].attrs["dt_s"] = run.rate_dt_s
-            for group_name in ("drug", "conditions", "analysis", "traces"):
+            for group_name in GROUPS:
                 g = f.create_group(group_name)
                 for key, value in getattr(run, group_name).items():
-                    if value is None:
-                        continue
-                    if isinstance(value, tuple):  # (value, units)
-                        _dataset(g, key, value[0], value[1])
-                    else:
-                        _dataset(g, key, value)
+                    if value is not None:
+                        _dataset(g, key, value, run.units[group_name][key])
             f.flush()
             image = f.id.get_file_image()
         with open(tmp, "wb") as out:
@@ -142,11 +155,36 @@ def _read_value(ds: h5py.Dataset) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def read_run(path: str | Path) -> RunData:
-    """Read a run.h5; a missing, truncated or foreign file is an InputError naming the path."""
+def _read_group(g: h5py.Group) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    units: dict[str, str] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            values[name] = _read_value(obj)
+            unit = obj.attrs.get("units", "1")
+            units[name] = unit.decode() if isinstance(unit, bytes) else str(unit)
+
+    g.visititems(visit)
+    return values, units
+
+
+def resolve_run_file(path: str | Path) -> Path:
+    """``path`` itself, or ``path/run.h5`` when ``path`` is a run folder; InputError otherwise."""
     path = Path(path)
+    if path.is_dir():
+        if (path / "run.h5").is_file():
+            return path / "run.h5"
+        raise InputError(f"{path}: a folder without run.h5 (expected a run folder or its run.h5)")
     if not path.exists():
         raise InputError(f"{path}: no such file")
+    return path
+
+
+def read_run(path: str | Path) -> RunData:
+    """Read a run.h5 (or the run.h5 of a run folder); a missing, truncated or foreign file is an
+    InputError naming the path."""
+    path = resolve_run_file(path)
     try:
         with h5py.File(path, "r") as f:
             if "config" not in f.attrs or "spikes" not in f:
@@ -158,22 +196,38 @@ def read_run(path: str | Path) -> RunData:
                 n_nodes[pop] = int(g.attrs["n_nodes"])
             rates = {pop: ds[()] for pop, ds in f["rates"].items()}
             rate_dt = float(next(iter(f["rates"].values())).attrs["dt_s"]) if rates else 0.0
-            groups = {
-                name: {k: _read_value(ds) for k, ds in f[name].items()} if name in f else {}
-                for name in ("drug", "conditions", "analysis", "traces")
-            }
+            groups, units = {}, {}
+            for name in GROUPS:
+                groups[name], units[name] = _read_group(f[name]) if name in f else ({}, {})
             return RunData(
-                config_toml=str(attrs.pop("config")),
-                attrs=attrs,
-                spikes=spikes,
-                n_nodes=n_nodes,
-                rates=rates,
-                rate_dt_s=rate_dt,
-                duration_s=float(attrs.get("duration_s", 0.0)),
-                path=path,
+                config_toml=str(attrs.pop("config")), attrs=attrs, spikes=spikes,
+                n_nodes=n_nodes, rates=rates, rate_dt_s=rate_dt,
+                duration_s=float(attrs.get("duration_s", 0.0)), units=units, path=path,
                 **groups,
             )
     except InputError:
         raise
     except (OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable or truncated HDF5 file ({exc})") from None
+        raise InputError(f"{path}: not a readable HDF5 run file ({type(exc).__name__}: "
+                         f"{exc})") from None
+
+
+# --------------------------------------------------------------------------- summary.json
+def read_summary(path: str | Path) -> dict[str, Any]:
+    """A run's summary.json as a dict; InputError naming the file when it is not one.
+
+    Values are as written: numbers, booleans (``runaway``), null for an undefined metric,
+    ``config`` (the resolved config as a nested dict) and ``versions``.
+    """
+    path = Path(path)
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{path}: expected a JSON object of metrics")
+    return values

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.analysis.bursts import (
-    analysis_params,
+    BurstParams,
     burst_metrics,
     detect_bursts,
     golomb_chi,
@@ -16,10 +16,14 @@ from sim.analysis.bursts import (
     population_rate,
     smooth_rate,
 )
-from sim.config import AnalysisConfig, ConfigError, resolve
+from sim.config import ConfigError, resolve
 
 BIN = 0.001  # s
 RAW = dict(burst_smooth_ms=0.0)  # exact edges: no smoothing
+
+
+def P(**kw) -> BurstParams:  # noqa: N802 - short for the many parameter sets below
+    return BurstParams(**kw)
 
 
 def rect_rate(duration_s: float, bursts: list[tuple[float, float, float]], base: float = 2.0):
@@ -61,7 +65,7 @@ def test_population_rate_no_spikes_and_bad_input():
 # --------------------------------------------------------------------------- detect_bursts
 def test_rectangular_bursts_exact_counts_and_durations():
     r = rect_rate(10.0, [(1.0, 1.2, 50), (3.0, 3.5, 50), (6.0, 6.05, 40)])
-    b = detect_bursts(r, BIN, **RAW)
+    b = detect_bursts(r, BIN, P(**RAW))
     assert b.n == 3
     np.testing.assert_allclose(b.start_s, [1.0, 3.0, 6.0], atol=BIN / 2)
     np.testing.assert_allclose(b.duration_s, [0.2, 0.5, 0.05], atol=BIN / 2)
@@ -74,35 +78,36 @@ def test_rectangular_bursts_exact_counts_and_durations():
 
 def test_threshold_is_factor_times_baseline_when_larger():
     r = rect_rate(5.0, [(1.0, 1.3, 35.0), (2.0, 2.3, 25.0)], base=10.0)  # threshold 30 Hz
-    b = detect_bursts(r, BIN, **RAW)
+    b = detect_bursts(r, BIN, P(**RAW))
     assert b.threshold_hz == pytest.approx(30.0)
     assert b.n == 1 and b.start_s[0] == pytest.approx(1.0)
 
 
 def test_merging_of_events_separated_by_short_gaps():
     r = rect_rate(5.0, [(1.0, 1.2, 50), (1.23, 1.4, 50), (3.0, 3.2, 50), (3.3, 3.5, 50)])
-    b = detect_bursts(r, BIN, burst_merge_gap_ms=50.0, **RAW)
+    b = detect_bursts(r, BIN, P(burst_merge_gap_ms=50.0, **RAW))
     # the 30 ms gap is merged, the 100 ms gap is not
     assert b.n == 3
     np.testing.assert_allclose(b.duration_s, [0.4, 0.2, 0.2], atol=BIN / 2)
     # a gap of exactly the merge gap is merged (<=); no merging at all with 0
-    assert detect_bursts(r, BIN, burst_merge_gap_ms=100.0, **RAW).n == 2
-    assert detect_bursts(r, BIN, burst_merge_gap_ms=0.0, **RAW).n == 4
+    assert detect_bursts(r, BIN, P(burst_merge_gap_ms=100.0, **RAW)).n == 2
+    assert detect_bursts(r, BIN, P(burst_merge_gap_ms=0.0, **RAW)).n == 4
 
 
 def test_minimum_duration_applies_after_merging():
     r = rect_rate(5.0, [(1.0, 1.01, 80), (2.0, 2.01, 80), (2.03, 2.04, 80), (4.0, 4.025, 80)])
-    b = detect_bursts(r, BIN, burst_min_duration_ms=20.0, burst_merge_gap_ms=50.0, **RAW)
+    b = detect_bursts(r, BIN, P(burst_min_duration_ms=20.0, burst_merge_gap_ms=50.0, **RAW))
     # 10 ms alone: dropped; 10 + 20 gap + 10 = 40 ms merged: kept; 25 ms: kept
     assert b.n == 2
     np.testing.assert_allclose(b.start_s, [2.0, 4.0], atol=BIN / 2)
     np.testing.assert_allclose(b.duration_s, [0.04, 0.025], atol=BIN / 2)
-    assert detect_bursts(r, BIN, burst_min_duration_ms=0.0, burst_merge_gap_ms=0.0, **RAW).n == 4
+    no_minimum = P(burst_min_duration_ms=0.0, burst_merge_gap_ms=0.0, **RAW)
+    assert detect_bursts(r, BIN, no_minimum).n == 4
 
 
 def test_edge_bursts_are_counted_and_flagged():
     r = rect_rate(10.0, [(0.0, 0.3, 50), (5.0, 5.4, 50), (9.8, 10.0, 50)])
-    b = detect_bursts(r, BIN, **RAW)
+    b = detect_bursts(r, BIN, P(**RAW))
     assert b.n == 3
     np.testing.assert_array_equal(b.touches_start, [True, False, False])
     np.testing.assert_array_equal(b.touches_end, [False, False, True])
@@ -120,7 +125,7 @@ def test_silence_and_constant_activity_have_no_bursts():
 
 def test_smoothing_keeps_edges_when_threshold_is_at_half_height():
     r = rect_rate(4.0, [(1.0, 1.5, 100.0)], base=0.0)
-    b = detect_bursts(r, BIN, burst_smooth_ms=10.0, burst_min_excess_hz=50.0)
+    b = detect_bursts(r, BIN, P(burst_smooth_ms=10.0, burst_min_excess_hz=50.0))
     assert b.n == 1
     assert b.start_s[0] == pytest.approx(1.0, abs=BIN)
     assert b.duration_s[0] == pytest.approx(0.5, abs=2 * BIN)
@@ -131,30 +136,30 @@ def test_smoothing_keeps_edges_when_threshold_is_at_half_height():
 
 def test_runaway_trace_gives_no_bursts():
     r = rect_rate(10.0, [(1.0, 1.2, 50), (3.0, 10.0, 300)])
-    b = detect_bursts(r, BIN, **RAW)
+    b = detect_bursts(r, BIN, P(**RAW))
     assert b.runaway and b.runaway_onset_s == pytest.approx(3.0)
     assert b.n == 0
     # a long high-rate event that ends before the record does (mean rate < 100 Hz) is an event
-    ends = detect_bursts(rect_rate(10.0, [(3.0, 9.0, 150)]), BIN, **RAW)
+    ends = detect_bursts(rect_rate(10.0, [(3.0, 9.0, 150)]), BIN, P(**RAW))
     assert not ends.runaway and ends.n == 1 and ends.duration_s[0] == pytest.approx(6.0)
     # saturation for only the last 10 % of the record is not enough (runaway_min_fraction 0.25)
-    late = detect_bursts(rect_rate(10.0, [(9.0, 10.0, 300)]), BIN, **RAW)
+    late = detect_bursts(rect_rate(10.0, [(9.0, 10.0, 300)]), BIN, P(**RAW))
     assert not late.runaway and late.n == 1 and late.touches_end[0]
 
 
 def test_runaway_by_mean_rate_near_saturation():
     # saturated bursts alternating with short pauses: never pinned, mean rate 150 Hz
     r = np.tile(np.r_[np.full(300, 200.0), np.zeros(100)], 20)
-    b = detect_bursts(r, BIN, burst_merge_gap_ms=50.0, **RAW)
+    b = detect_bursts(r, BIN, P(burst_merge_gap_ms=50.0, **RAW))
     assert b.runaway and b.n == 0
-    assert not detect_bursts(r * 0.5, BIN, burst_merge_gap_ms=50.0, **RAW).runaway
+    assert not detect_bursts(r * 0.5, BIN, P(burst_merge_gap_ms=50.0, **RAW)).runaway
 
 
 def test_bad_parameters_are_refused():
     with pytest.raises(ValueError, match="burst_threshold_factor"):
-        detect_bursts(np.zeros(10), BIN, burst_threshold_factor=-1.0)
-    with pytest.raises(ValueError, match="no_such_key"):
-        detect_bursts(np.zeros(10), BIN, no_such_key=1.0)
+        detect_bursts(np.zeros(10), BIN, P(burst_threshold_factor=-1.0))
+    with pytest.raises(TypeError, match="no_such_key"):
+        detect_bursts(np.zeros(10), BIN, P(no_such_key=1.0))
     with pytest.raises(ValueError):
         detect_bursts(np.array([0.0, np.nan]), BIN)
 
@@ -163,9 +168,10 @@ def test_bad_parameters_are_refused():
 def test_analysis_keys_live_in_the_config():
     cfg = resolve({"analysis": {"burst_merge_gap_ms": 20, "ictal_min_duration_s": 10.0}})
     assert cfg.analysis.burst_merge_gap_ms == 20.0
-    assert analysis_params(cfg).ictal_min_duration_s == 10.0
-    assert analysis_params(cfg.analysis, burst_smooth_ms=0.0).burst_smooth_ms == 0.0
-    assert analysis_params(None) == AnalysisConfig()
+    params = BurstParams.from_mapping(cfg.analysis.model_dump())
+    assert params.ictal_min_duration_s == 10.0 and params.burst_merge_gap_ms == 20.0
+    # the config's defaults are the detector's (one definition, in sim.analysis.bursts)
+    assert BurstParams.from_mapping(resolve({}).analysis.model_dump()) == BurstParams()
     with pytest.raises(ConfigError, match="analysis.burst_min_excess_hz"):
         resolve({"analysis": {"burst_min_excess_hz": 0.0}})
     with pytest.raises(ConfigError, match="analysis.runaway_min_fraction"):
@@ -205,7 +211,7 @@ def test_metrics_of_spike_trains_with_known_bursts():
     spikes = {"exc": (t[i < n_exc], i[i < n_exc]), "inh": (t[i >= n_exc], i[i >= n_exc] - n_exc),
               "input": (np.linspace(0, 10, 10_000), np.zeros(10_000, int))}
     m = burst_metrics(spikes, {"exc": n_exc, "inh": 50, "input": 1}, 10.0,
-                      ictal_min_duration_s=0.4, **TRAIN_PARAMS)
+                      P(ictal_min_duration_s=0.4, **TRAIN_PARAMS))
     assert m["n_bursts"] == 2 and m["n_bursts_truncated"] == 0
     assert m["n_ictal_like"] == 1 and m["n_interictal_like"] == 1
     assert m["burst_rate_hz"] == pytest.approx(0.2)
@@ -227,7 +233,7 @@ def test_metrics_of_spike_trains_with_known_bursts():
 
 def test_metrics_edge_burst_excluded_from_mean_duration():
     t, i = burst_trains(bursts=((0.0, 0.3, 200), (4.0, 4.2, 200), (9.6, 10.0, 200)))
-    m = burst_metrics({"exc": (t, i)}, {"exc": 200}, 10.0, **TRAIN_PARAMS)
+    m = burst_metrics({"exc": (t, i)}, {"exc": 200}, 10.0, P(**TRAIN_PARAMS))
     assert m["n_bursts"] == 3 and m["n_bursts_truncated"] == 2
     assert m["mean_burst_duration_s"] == pytest.approx(0.2, abs=0.01)
     assert m["mean_interburst_interval_s"] == pytest.approx(5.6, abs=0.01)
@@ -262,7 +268,7 @@ def test_metrics_runaway_reports_no_burst_metrics():
 
 def test_network_bursts_uses_config_bin_and_populations():
     t, i = burst_trains()
-    b = network_bursts({"exc": (t, i)}, {"exc": 200}, 10.0, AnalysisConfig(**TRAIN_PARAMS))
+    b = network_bursts({"exc": (t, i)}, {"exc": 200}, 10.0, P(**TRAIN_PARAMS))
     assert b.bin_s == pytest.approx(0.01) and b.n == 2
     with pytest.raises(KeyError):
         network_bursts({"exc": (t, i)}, {"exc": 200}, 10.0, populations=["inh"])
@@ -292,7 +298,7 @@ def test_golomb_chi_independent_poisson_is_near_zero_and_scales_with_sample():
 
 def test_golomb_chi_of_bursting_trains_is_high_and_degenerate_cases_nan():
     t, i = burst_trains()
-    assert burst_metrics({"exc": (t, i)}, {"exc": 200}, 10.0, **TRAIN_PARAMS)[
+    assert burst_metrics({"exc": (t, i)}, {"exc": 200}, 10.0, P(**TRAIN_PARAMS))[
         "synchrony_chi"] > 0.5
     assert math.isnan(golomb_chi([0.1, 0.2], [3, 3], 1.0, 0.01))  # one active neuron
     with pytest.raises(ValueError):

@@ -92,17 +92,24 @@ def test_table_rows_conditions_and_metrics(tmp_path, sweep):
     table, figure = compare([sweep, runaway], out=tmp_path / "out")
     lines = table.splitlines()
     header = lines[0].split()
+    # the condition columns, then the metric catalogue's panels of the epileptiform protocol
     assert header == ["label", "dose", "mg_mM", "glycine_uM", "glycine_site_occupancy",
-                      "burst_rate_hz", "mean_burst_duration_s", "fraction_time_in_bursts",
-                      "rate_exc_hz", "runaway"]
+                      "burst_rate_hz", "mean_interburst_interval_s", "mean_burst_duration_s",
+                      "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz", "runaway"]
     assert len(lines) == 2 + 10
-    row = lines[2 + 3 * 2 + 1].split()  # dose 100, seed 2 (sorted by dose, then seed)
-    assert row[0] == "dose_sweep/d100s2"
-    assert row[1:3] == ["100", "mg/kg"]
-    assert row[3] == "0" and row[4] == "3" and row[5] == "0.6"
-    assert row[6] == "1.2" and row[-1] == "no"
-    last = lines[-1].split()
-    assert last[0] == "runaway_run" and last[-1] == "yes" and last[6] == "nan"
+
+    def cells(line: str) -> dict[str, str]:
+        values = line.split()
+        values[1:3] = [" ".join(values[1:3])]  # "100 mg/kg" is one cell
+        return dict(zip(header, values, strict=True))
+
+    row = cells(lines[2 + 3 * 2 + 1])  # dose 100, seed 2 (sorted by dose, then seed)
+    assert row["label"] == "dose_sweep/d100s2" and row["dose"] == "100 mg/kg"
+    assert row["mg_mM"] == "0" and row["glycine_uM"] == "3" and row["glycine_site_occupancy"] == "0.6"
+    assert row["burst_rate_hz"] == "1.2" and row["runaway"] == "no"
+    last = cells(lines[-1])
+    assert last["label"] == "runaway_run" and last["runaway"] == "yes"
+    assert last["burst_rate_hz"] == "nan"
     assert figure == tmp_path / "out" / "compare.png"
     assert figure.read_bytes()[:8] == PNG_MAGIC
 

@@ -98,6 +98,49 @@ def test_build_key_depends_on_structure_only():
     assert a == b != c
 
 
+def _key_in_copy(package_root: Path, builder: str) -> str:
+    """The build key of ``builder`` computed by a Python that imports ``sim`` from
+    ``package_root`` (a copy of the package)."""
+    import subprocess
+
+    code = ("import json, sys; from sim.engine import Blueprint, build_key, source_closure; "
+            f"print(build_key(Blueprint({builder!r}, {{'dt_ms': 0.1}})))")
+    env = {**os.environ, "PYTHONPATH": str(package_root)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=package_root, env=env,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+@pytest.mark.parametrize("builder, module, old, new", [
+    # the LTP preparation compiles the plasticity rule's expression from sim.analysis.plasticity
+    ("sim.model.ltp:build_ltp", "analysis/plasticity.py", 'ETA_EXPR = "learning_rate_scale',
+     'ETA_EXPR = "2 * learning_rate_scale'),
+    # the network compiles the Mg2+ block from sim.receptors
+    ("sim.model.network:build_network", "receptors.py", "MG_BLOCK_EXPR = \"1 / (1 +",
+     "MG_BLOCK_EXPR = \"1.0 / (1 +"),
+])
+def test_build_key_covers_every_module_that_reaches_the_compiled_code(tmp_path, builder, module,
+                                                                      old, new):
+    """An edit to any module whose text reaches generated code changes the key, found by the
+    builder's import closure, not by a hand-kept list (the LTP rule once was not in it)."""
+    import sim
+
+    root = tmp_path / "copy"
+    shutil.copytree(Path(sim.__file__).parent, root / "sim",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = _key_in_copy(root, builder)
+    target = root / "sim" / module
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+    after = _key_in_copy(root, builder)
+    assert before != after
+    # and a module no builder imports (the command line) leaves the key alone
+    cli = root / "sim" / "cli.py"
+    cli.write_text(cli.read_text() + "\n# an edit that reaches no binary\n")
+    assert _key_in_copy(root, builder) == after
+
+
 def test_a_failing_build_is_a_run_error_with_its_log(tmp_path, monkeypatch):
     monkeypatch.setenv("MILASIM_CACHE_DIR", str(tmp_path))
     with pytest.raises(RunError, match="log"):

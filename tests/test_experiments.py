@@ -11,7 +11,7 @@ import pytest
 
 from sim.pharmacology.dosing import resolve_regimen
 from sim.sweep import load_experiment
-from sim.sweep.figures import choose_factors
+from sim.figures.sweep import choose_factors
 from sim.sweep.table import SweepTable
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,14 +9,17 @@ value. Targets: Dudek & Bear 1992 (LTD at 1-3 Hz, crossover near 10 Hz, LTP at >
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.conditions import Levels, receptor_state
 from sim.config import Config, resolve
 from sim.errors import ConfigError
 from sim.protocols import ltp
+from sim.receptors import glycine_site_occupancy
 
 BASELINE_GLYCINE_UM = 2.6  # rat hippocampus, extracellular (LITERATURE.md 2)
 RAISED_GLYCINE_UM = 4.1  # +59 %, rat hippocampus 3 h after milacemide 100 mg/kg (Chapman & Hart)
@@ -25,6 +28,15 @@ RAISED_GLYCINE_UM = 4.1  # +59 %, rat hippocampus 3 h after milacemide 100 mg/kg
 def ltp_config(induction: str, **overrides) -> Config:
     raw = {"experiment": {"protocol": "ltp"}, "protocol": {"induction": induction}}
     return resolve(raw, overrides.items())
+
+
+def state_at(cfg: Config, glycine_uM: float):
+    """The config's receptor state with the pyramidal cells' occupancy at bulk glycine
+    ``glycine_uM`` (the bath's 7-chlorokynurenate included)."""
+    state = receptor_state(cfg)
+    occ = float(glycine_site_occupancy(glycine_uM, chlorokynurenate_uM=cfg.bath.chlorokynurenate_uM))
+    return dataclasses.replace(state, glycine_uM=Levels(glycine_uM, glycine_uM),
+                               occupancy={**state.occupancy, "exc": Levels(occ, occ)})
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +49,7 @@ def run(tmp_path_factory):
         key = repr((induction, glycine_uM, sorted(overrides.items())))
         if key not in done:
             cfg = ltp_config(induction, **{k.replace("__", "."): v for k, v in overrides.items()})
-            done[key] = ltp.run_ltp(cfg, glycine_uM, workdir)
+            done[key] = ltp.run_ltp(cfg, workdir, state=state_at(cfg, glycine_uM))
         return done[key]
 
     return _run
@@ -84,38 +96,50 @@ def test_doses_and_baths_do_not_change_the_structure():
 def test_runtime_params_carry_the_receptor_state():
     cfg = ltp_config("hfs", **{"bath.apv_uM": 50.0, "bath.mg_mM": 2.0,
                                "bath.chlorokynurenate_uM": 10.0})
-    occ = ltp.nmda_occupancy(cfg, BASELINE_GLYCINE_UM)
+    state = receptor_state(cfg)
+    occ = state.occupancy["exc"].before
     assert occ < 0.05  # 10 uM 7-CK shifts the glycine EC50 ~19-fold
-    params = ltp.runtime_params(cfg, occ)
+    params = ltp.runtime_params(cfg, state)
     assert set(params) == set(ltp.RUNTIME_PARAMS)
     assert params["apv_unblocked"] == pytest.approx(3.0 / 53.0)
     assert params["mg_mM"] == 2.0 and params["nmda_occupancy"] == occ
     assert params["w_rest"] == pytest.approx(0.25, abs=1e-6)
-    assert ltp.nmda_occupancy(ltp_config("hfs"), BASELINE_GLYCINE_UM) == pytest.approx(0.42, abs=0.01)
+    no_drug = receptor_state(ltp_config("hfs"))
+    assert no_drug.occupancy["exc"].before == pytest.approx(0.42, abs=0.01)
+    # the mechanism switches reach the preparation: co-agonism off keeps the no-drug occupancy
+    dosed = ltp_config("hfs", **{"drug.dose_mg_per_kg": 100.0})
+    switched_off = dosed.replace({"mechanisms.nmda_coagonism": False})
+    assert ltp.runtime_params(dosed, receptor_state(dosed))["nmda_occupancy"] > occ + 0.1
+    assert ltp.runtime_params(switched_off, receptor_state(switched_off))["nmda_occupancy"] == \
+        pytest.approx(no_drug.occupancy["exc"].before)
 
 
 def test_figures_from_a_stored_run(tmp_path):
-    """plot_ltp_run_figures reads what ltp_run_data stores (a synthetic frequency series)."""
-    from sim.plots_ltp import plot_ltp_run_figures
+    """plot_ltp_run_figures reads what the protocol stores (a synthetic frequency series)."""
+    from sim.figures.ltp import plot_ltp_run_figures
     from sim.store import RunData, read_run, write_run
 
-    traces, freqs, values = {}, [1.0, 10.0, 100.0], [-22.0, 1.0, 60.0]
-    for f, v in zip(freqs, values, strict=True):
-        t = np.concatenate([np.arange(-20, 40, 0.5), 40 + np.arange(1, 180) * 10.0])
-        traces[f"efficacy_{f:g}hz_t_s"] = t
-        traces[f"efficacy_{f:g}hz_percent"] = np.where(t < 0, 100.0, 100.0 + v)
-        traces[f"efficacy_{f:g}hz_n_simulated"] = (np.int64(120), "1")  # (value, units) form
-        traces[f"induction_{f:g}hz_s"] = np.array([0.0, 900.0 / f])
-    traces["ca_t_s"] = np.arange(0, 1, 0.001)
-    traces["ca_1hz_uM"] = 0.4 * np.exp(-traces["ca_t_s"] / 0.05)
     run = RunData(config_toml=ltp_config("frequency_series").to_toml(),
                   attrs={"protocol": "ltp", "induction": "frequency_series"},
                   spikes={"exc": (np.array([0.5]), np.array([0], dtype=np.int32))},
-                  n_nodes={"exc": 70}, rates={}, rate_dt_s=0.01, duration_s=930.0,
-                  conditions={"glycine_uM": 2.6, "glycine_site_occupancy": 0.42},
-                  analysis={"ltp_percent": 60.0, "frequency_hz": np.array(freqs),
-                            "ltp_by_frequency_percent": np.array(values)},
-                  traces=traces)
+                  n_nodes={"exc": 70}, rates={}, rate_dt_s=0.01, duration_s=930.0)
+    freqs, values = [1.0, 10.0, 100.0], [-22.0, 1.0, 60.0]
+    for f, v in zip(freqs, values, strict=True):
+        t = np.concatenate([np.arange(-20, 40, 0.5), 40 + np.arange(1, 180) * 10.0])
+        run.put("traces", f"efficacy_{f:g}hz_t_s", t, "s")
+        run.put("traces", f"efficacy_{f:g}hz_percent", np.where(t < 0, 100.0, 100.0 + v), "%")
+        run.put("traces", f"efficacy_{f:g}hz_n_simulated", np.int64(120), "1")
+        run.put("traces", f"induction_{f:g}hz_s", np.array([0.0, 900.0 / f]), "s")
+    t_ca = np.arange(0, 1, 0.001)
+    run.put("traces", "ca_t_s", t_ca, "s")
+    run.put("traces", "ca_1hz_uM", 0.4 * np.exp(-t_ca / 0.05), "uM")
+    run.put("conditions", "glycine_uM", 2.6, "uM")
+    run.put("conditions", "glycine_site_occupancy", 0.42, "1")
+    run.put("analysis", "ltp_percent", 60.0, "%")
+    run.put("analysis", "frequency_hz", np.array(freqs), "Hz")
+    run.put("analysis", "ltp_by_frequency_percent", np.array(values), "%")
+    run.put("analysis", "ca_threshold_ltd_uM", 0.35, "uM")
+    run.put("analysis", "ca_threshold_ltp_uM", 0.6, "uM")
     stored = read_run(write_run(tmp_path / "run.h5", run))
     paths = plot_ltp_run_figures(stored, tmp_path / "figures")
     names = sorted(p.name for p in paths)
@@ -154,10 +178,11 @@ def test_glycine_site_antagonism_blocks_ltp(run):
 def test_seed_reproducibility_and_one_build_per_structure(run, build_cache, tmp_path):
     first = run("hfs")
     builds_before = len(list(Path(build_cache).glob("*/manifest.json")))
-    again = ltp.run_ltp(ltp_config("hfs"), BASELINE_GLYCINE_UM, tmp_path)
+    again = ltp.run_ltp(ltp_config("hfs"), tmp_path)  # the config's own receptor state: 2.6 uM
     assert again.ltp_percent == first.ltp_percent
     np.testing.assert_array_equal(again.spike_t_s, first.spike_t_s)
-    other = ltp.run_ltp(ltp_config("hfs", **{"simulation.seed": 2}), RAISED_GLYCINE_UM, tmp_path)
+    other = ltp.run_ltp(ltp_config("hfs", **{"simulation.seed": 2, "bath.glycine_uM": 1.5}),
+                        tmp_path)
     assert other.ltp_percent != first.ltp_percent
     assert len(list(Path(build_cache).glob("*/manifest.json"))) == builds_before
 
@@ -221,13 +246,13 @@ def test_pairing_with_depolarisation_potentiates(run):
 
 @pytest.mark.slow
 def test_run_data_for_milasim_run(tmp_path):
-    """ltp_run_data: the run.h5 contents and summary metrics ``milasim run`` writes."""
-    from sim.pharmacology.report import pk_report
-    from sim.plots_ltp import plot_ltp_run_figures
+    """record(): the run.h5 contents and summary metrics ``milasim run`` writes."""
+    from sim.figures.ltp import plot_ltp_run_figures
     from sim.store import read_run, write_run
 
     cfg = ltp_config("hfs")
-    run_data, summary = ltp.ltp_run_data(cfg, pk_report(cfg), tmp_path)
+    state = receptor_state(cfg)
+    run_data, summary = ltp.PROTOCOL.record(cfg, state, ltp.PROTOCOL.simulate(cfg, state, tmp_path))
     assert summary["ltp_percent"] > 20.0 and summary["induction"] == "hfs"
     assert "ltp_percent_by_frequency" not in summary
     assert run_data.conditions["glycine_site_occupancy"] == pytest.approx(

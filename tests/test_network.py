@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from sim.config import resolve
-from sim.conditions import network_state
-from sim.pharmacology.report import pk_report
-from sim.protocols import epileptiform
+from sim.conditions import receptor_state
+from sim.protocols.epileptiform import PROTOCOL, spikes_of
 from sim.runner import execute
 from sim.store import read_run
 from tests.conftest import SMALL_NETWORK
@@ -93,15 +92,13 @@ def test_dose_changes_the_metrics_without_recompiling(runs, build_cache):
 
 def test_same_seed_bit_identical_other_seed_differs(tmp_path):
     cfg = small()  # the scenarios' structure: no extra compile
-    pk = pk_report(cfg)
-    state = network_state(cfg, pk)
-    a = epileptiform.simulate(cfg, state, tmp_path)
-    b = epileptiform.simulate(cfg, state, tmp_path)
-    c = epileptiform.simulate(cfg.replace({"simulation.seed": 2}), state, tmp_path)
+    state = receptor_state(cfg)
+    a, b, c = (spikes_of(PROTOCOL.simulate(c, state, tmp_path).outputs)
+               for c in (cfg, cfg, cfg.replace({"simulation.seed": 2})))
     for pop in ("exc", "inh"):
-        assert np.array_equal(a.spikes[pop][0], b.spikes[pop][0])
-        assert np.array_equal(a.spikes[pop][1], b.spikes[pop][1])
-    assert not np.array_equal(a.spikes["exc"][0][:100], c.spikes["exc"][0][:100])
+        assert np.array_equal(a[pop][0], b[pop][0])
+        assert np.array_equal(a[pop][1], b[pop][1])
+    assert not np.array_equal(a["exc"][0][:100], c["exc"][0][:100])
 
 
 def test_run_h5_follows_the_contract(runs):

@@ -23,7 +23,8 @@ from sim.pharmacology.model import (
     N_STATES,
     _rhs_factory,
 )
-from sim.pharmacology.report import format_pk_table, pk_report, plot_pk
+from sim.figures.pk import plot_pk
+from sim.pharmacology.report import format_pk_table, pk_report
 from sim.receptors import glycine_site_occupancy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -39,7 +39,7 @@ from sim.cli import main
 from sim.compare import compare
 from sim.config import load_config
 from sim.errors import InputError
-from sim.plots import run_title
+from sim.figures.network import run_title
 from sim.store import read_run, write_run
 from sim.sweep import load_experiment, run_sweep
 from sim.sweep.layout import SweepLayout
@@ -69,10 +69,10 @@ def configs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def built(configs, build_cache) -> Path:
     """The network compiled before any child with a lowered file-size limit runs it."""
-    from sim.protocols.epileptiform import blueprint
+    from sim.protocols.epileptiform import PROTOCOL
     from sim.engine import get_build
 
-    get_build(blueprint(load_config(configs["base"])))
+    get_build(PROTOCOL.blueprint(load_config(configs["base"])))
     import matplotlib.font_manager  # noqa: F401 - its cache exists before a child's writes fail
 
     return configs["base"]

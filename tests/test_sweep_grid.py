@@ -20,7 +20,7 @@ from sim.config import load_config, resolve
 from sim.errors import ConfigError, InputError, RunError
 from sim.sweep import load_experiment, run_sweep
 from sim.sweep.cluster import choose_target, machine_cores
-from sim.sweep.figures import choose_axes, plot_sweep, t_interval
+from sim.figures.sweep import choose_axes, plot_sweep, t_interval
 from sim.sweep.layout import SweepLayout, run_point
 from sim.sweep.table import collect, read_csv, rebuild
 from tests.conftest import SWEEP_NETWORK_TOML

@@ -1,6 +1,6 @@
 """Network bursts and seizure-like metrics from spike times: pure numpy/scipy, no Brian2.
 
-Pipeline (parameters are the ``[analysis]`` keys of :class:`sim.config.AnalysisConfig`)::
+Pipeline (parameters: :class:`BurstParams`, the ``[analysis]`` keys of a config)::
 
     spikes of the network populations (exc + inh pooled)
       -> population rate r(t): spikes per neuron per second in bins of ``rate_bin_ms``
@@ -47,14 +47,11 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 from scipy.ndimage import gaussian_filter1d
-
-from sim.config import AnalysisConfig
 
 #: Populations pooled by default: the recurrent network (``input`` generators are not part of it).
 NETWORK_POPULATIONS = ("exc", "inh")
@@ -63,32 +60,47 @@ _EPS = 1e-9  # tolerance, in bins, for times that fall on a bin edge up to round
 
 
 # --------------------------------------------------------------------------- parameters
-def analysis_params(analysis: Any = None, **overrides: Any) -> AnalysisConfig:
-    """The analysis parameters: ``analysis`` (an AnalysisConfig, or a Config whose ``.analysis`` is
-    used, or None for the defaults) with keyword ``overrides`` (AnalysisConfig keys), validated."""
-    if analysis is None:
-        base = AnalysisConfig()
-    elif isinstance(analysis, AnalysisConfig):
-        base = analysis
-    elif isinstance(getattr(analysis, "analysis", None), AnalysisConfig):
-        base = analysis.analysis
-    else:
-        raise TypeError(f"expected an AnalysisConfig or a Config, got {type(analysis).__name__}")
-    if not overrides:
-        return base
-    try:
-        return AnalysisConfig.model_validate({**base.model_dump(), **overrides})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"analysis parameters: {problems}") from None
+@dataclass(frozen=True)
+class BurstParams:
+    """Parameters of the detection. The ``[analysis]`` table of a run's configuration has the
+    same names and these defaults; it documents each one with its source and checks its range."""
+
+    rate_bin_ms: float = 1.0
+    warmup_s: float = 2.0
+    burst_smooth_ms: float = 10.0
+    burst_baseline_percentile: float = 10.0
+    burst_threshold_factor: float = 3.0
+    burst_min_excess_hz: float = 5.0
+    burst_min_duration_ms: float = 20.0
+    burst_merge_gap_ms: float = 100.0
+    ictal_min_duration_s: float = 2.5
+    runaway_rate_hz: float = 100.0
+    runaway_min_fraction: float = 0.25
+    synchrony_bin_ms: float = 10.0
+    synchrony_max_neurons: int = 200
+
+    def __post_init__(self) -> None:
+        if not self.rate_bin_ms > 0:
+            raise ValueError(f"rate_bin_ms must be > 0, got {self.rate_bin_ms}")
+        if not 0 <= self.burst_baseline_percentile <= 100:
+            raise ValueError("burst_baseline_percentile must be in [0, 100], got "
+                             f"{self.burst_baseline_percentile}")
+        if self.burst_threshold_factor < 1 or self.burst_min_excess_hz <= 0:
+            raise ValueError("burst_threshold_factor must be >= 1 and burst_min_excess_hz > 0")
+        if min(self.warmup_s, self.burst_smooth_ms, self.burst_min_duration_ms,
+               self.burst_merge_gap_ms) < 0:
+            raise ValueError("durations must be >= 0")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> BurstParams:
+        """The fields of ``values`` (e.g. ``cfg.analysis.model_dump()``) that are parameters here."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
 
 
-def analysed_window(analysis: Any, duration_s: float) -> tuple[float, float]:
+def analysed_window(params: BurstParams, duration_s: float) -> tuple[float, float]:
     """``(t_start, t_stop)`` of a run that the metrics cover: after the warm-up (at most half)."""
-    warmup = analysis_params(analysis).warmup_s
-    return min(warmup, 0.5 * duration_s), duration_s
+    return min(params.warmup_s, 0.5 * duration_s), duration_s
 
 
 def _n_bins(span_s: float, bin_s: float) -> int:
@@ -241,7 +253,7 @@ class Bursts:
 
 
 def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: float,
-             p: AnalysisConfig) -> tuple[bool, float]:
+             p: BurstParams) -> tuple[bool, float]:
     n = smoothed.size
     starts, stops = _segments(smoothed >= p.runaway_rate_hz)
     starts, stops = _merge(starts, stops, int(np.floor(p.burst_merge_gap_ms * 1e-3 / bin_s + _EPS)))
@@ -255,16 +267,15 @@ def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: flo
 
 
 def detect_bursts(
-    rate_hz: np.ndarray, bin_s: float, analysis: Any = None, *, t_start_s: float = 0.0,
-    **overrides: Any,
+    rate_hz: np.ndarray, bin_s: float, params: BurstParams = BurstParams(), *,
+    t_start_s: float = 0.0,
 ) -> Bursts:
     """Network bursts in a population-rate trace (Hz, bins of ``bin_s`` seconds from ``t_start_s``).
 
-    ``analysis`` is an AnalysisConfig (or a Config, or None for defaults); keyword ``overrides``
-    replace its keys, e.g. ``detect_bursts(r, 0.001, burst_merge_gap_ms=0)``. The bin width used
-    is ``bin_s`` (the trace's own), not ``rate_bin_ms``. A runaway trace yields no events.
+    The bin width used is ``bin_s`` (the trace's own), not ``params.rate_bin_ms``. A runaway trace
+    yields no events.
     """
-    p = analysis_params(analysis, **overrides)
+    p = params
     if not bin_s > 0:
         raise ValueError(f"bin_s must be > 0, got {bin_s}")
     raw = np.asarray(rate_hz, dtype=np.float64).ravel()
@@ -352,17 +363,16 @@ def pooled_spikes(
 
 def network_bursts(
     spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
-    t_stop_s: float, analysis: Any = None, *, populations: Sequence[str] | None = None,
-    t_start_s: float = 0.0, **overrides: Any,
+    t_stop_s: float, params: BurstParams = BurstParams(), *,
+    populations: Sequence[str] | None = None, t_start_s: float = 0.0,
 ) -> Bursts:
     """Bursts of the pooled population rate of ``populations`` (default: exc and inh)."""
-    return _pooled_detection(spikes, n_nodes, t_stop_s, analysis, populations, t_start_s,
-                             overrides)[-1]
+    return _pooled_detection(spikes, n_nodes, t_stop_s, params, populations, t_start_s)[-1]
 
 
-def _pooled_detection(spikes, n_nodes, t_stop_s, analysis, populations, t_start_s, overrides):
+def _pooled_detection(spikes, n_nodes, t_stop_s, params, populations, t_start_s):
     """(params, populations, times, ids, n_total, bursts) of the pooled populations."""
-    p = analysis_params(analysis, **overrides)
+    p = params
     pops = select_populations(spikes, populations)
     times, ids, n_total = pooled_spikes(spikes, n_nodes, pops)
     if n_total <= 0:
@@ -378,13 +388,24 @@ def _mean(values: np.ndarray) -> float:
 
 def burst_metrics(
     spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
-    t_stop_s: float, analysis: Any = None, *, populations: Sequence[str] | None = None,
-    t_start_s: float = 0.0, seed: int = 0, **overrides: Any,
+    t_stop_s: float, params: BurstParams = BurstParams(), *,
+    populations: Sequence[str] | None = None, t_start_s: float = 0.0, seed: int = 0,
 ) -> dict[str, float | int | bool]:
-    """Seizure-like metrics of one run, as plain Python floats/ints/bools.
+    """Seizure-like metrics of one run (see :func:`burst_analysis`)."""
+    return burst_analysis(spikes, n_nodes, t_stop_s, params, populations=populations,
+                          t_start_s=t_start_s, seed=seed)[1]
+
+
+def burst_analysis(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    t_stop_s: float, params: BurstParams = BurstParams(), *,
+    populations: Sequence[str] | None = None, t_start_s: float = 0.0, seed: int = 0,
+) -> tuple[Bursts, dict[str, float | int | bool]]:
+    """The detected bursts of one run and its seizure-like metrics, as plain Python
+    floats/ints/bools.
 
     ``spikes`` maps population -> (times_s, node_ids) and ``n_nodes`` population -> size (the
-    shapes of :class:`sim.store.RunData`). The populations in ``populations`` (default exc and
+    shapes of a stored run). The populations in ``populations`` (default exc and
     inh) are pooled for detection, spike counts and recruitment. ``seed`` fixes the neuron
     subsample of the synchrony measure. Keys (see the module docstring for conventions):
 
@@ -398,7 +419,7 @@ def burst_metrics(
     ``rate_<pop>_hz`` for each pooled population, ``baseline_rate_hz``, ``threshold_rate_hz``.
     """
     p, pops, times, ids, n_total, bursts = _pooled_detection(
-        spikes, n_nodes, t_stop_s, analysis, populations, t_start_s, overrides)
+        spikes, n_nodes, t_stop_s, params, populations, t_start_s)
     bin_s = p.rate_bin_ms * 1e-3
     span = t_stop_s - t_start_s
 
@@ -452,5 +473,5 @@ def burst_metrics(
                                       / (int(n_nodes[pop]) * span))
     out["baseline_rate_hz"] = float(bursts.baseline_hz)
     out["threshold_rate_hz"] = float(bursts.threshold_hz)
-    return {k: (v if isinstance(v, bool) else int(v) if isinstance(v, (int, np.integer))
-                else float(v)) for k, v in out.items()}
+    return bursts, {k: (v if isinstance(v, bool) else int(v) if isinstance(v, (int, np.integer))
+                        else float(v)) for k, v in out.items()}

@@ -1,8 +1,9 @@
 """The E/I network: populations ``exc`` and ``inh``, four synaptic pathways, Poisson drive.
 
 :func:`build_network` is a :mod:`sim.engine` builder: it runs inside the build process with the
-``cpp_standalone`` device active and receives only the *structural* parameters
-(:func:`structure_of`). Everything else arrives at run time (:func:`runtime_params`).
+``cpp_standalone`` device active and receives only the *structural* parameters. Everything else
+arrives at run time; the epileptiform protocol (``sim.protocols.epileptiform``) turns a config and
+a receptor state into both.
 
 Each neuron is an agent with its own leak conductance and threshold (drawn at start-up from the run's
 seed), its own adaptation current, depression state and NMDA gating.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.config import Config
 from sim.engine import BuildSpec
 from sim.model import equations as eq
 
@@ -36,69 +36,6 @@ g_ampa += g_drive_nS * nS * (1 + poisson(drive_total_rate * (t + dt - next_drive
 next_drive = t + dt - log(rand()) / drive_total_rate
 """
 DRIVE_FIRST_ARRIVAL = "-log(rand()) / drive_total_rate"
-
-
-def structure_of(cfg: Config) -> dict[str, Any]:
-    """The structural parameters: a change here means a new compiled build."""
-    net = cfg.network
-    return {
-        "n_exc": net.n_exc,
-        "n_inh": net.n_inh,
-        "connection_probability": net.connection_probability,
-        "synaptic_delay_ms": net.synaptic_delay_ms,
-        "leak_cv": net.leak_cv,
-        "threshold_sd_mV": net.threshold_sd_mV,
-        "drive_inputs": net.drive_inputs,
-        "drive_rate_hz": net.drive_rate_hz,
-        "drive_model": net.drive_model,
-        "dt_ms": cfg.simulation.dt_ms,
-        "duration_s": cfg.protocol.duration_s,
-    }
-
-
-def runtime_params(cfg: Config, state: dict[str, float]) -> dict[str, float]:
-    """Command-line values for one run.
-
-    ``state`` holds the receptor-level quantities computed from the drug module and the bath
-    (``sim.conditions``): occupancy before/after a wash-in for each population, GlyR activation,
-    APV and bicuculline unblocked fractions.
-    """
-    net, bath, proto = cfg.network, cfg.bath, cfg.protocol
-    mg_from = bath.mg_mM if proto.mg_washout_from_mM is None else proto.mg_washout_from_mM
-    washin_t = proto.glycine_washin_start_s if proto.glycine_washin_uM is not None else 1e9
-    common = {
-        "mg_mM": bath.mg_mM,
-        "mg_from_mM": mg_from,
-        "mg_t0_s": proto.mg_washout_start_s,
-        "mg_ramp_s": max(proto.mg_washout_duration_s, 1e-6),
-        "washin_t_s": washin_t,
-        "glyr_before": state["glyr_activation_before"],
-        "glyr_after": state["glyr_activation_after"],
-        "g_glyr_nS": net.g_glyr_max_nS,
-        "apv_unblocked": state["apv_unblocked"],
-        "gaba_unblocked": state["gaba_unblocked"],
-        "tau_rec_s": net.depression_tau_rec_s,
-        "u_dep": net.depression_u,
-    }
-    per_pop = {
-        "exc": {"g_nmda_nS": net.g_nmda_exc_nS, "g_drive_nS": net.g_drive_exc_nS,
-                "b_adapt_pA": net.adaptation_b_pA, "tau_adapt_s": net.adaptation_tau_s},
-        "inh": {"g_nmda_nS": net.g_nmda_inh_nS, "g_drive_nS": net.g_drive_inh_nS,
-                "b_adapt_pA": 0.0, "tau_adapt_s": 1.0},
-    }
-    params = {}
-    for pop in ("exc", "inh"):
-        values = {**common, **per_pop[pop],
-                  "occupancy_before": state[f"occupancy_{pop}_before"],
-                  "occupancy_after": state[f"occupancy_{pop}_after"]}
-        params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
-    params.update({
-        "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
-        "syn_ei.w_ampa_nS": net.g_ampa_ei_nS,
-        "syn_ie.w_gaba_nS": net.g_gaba_ie_nS,
-        "syn_ii.w_gaba_nS": net.g_gaba_ii_nS,
-    })
-    return params
 
 
 def build_network(structure: dict[str, Any]) -> BuildSpec:

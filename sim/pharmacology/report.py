@@ -3,7 +3,7 @@
 - :func:`pk_report` runs :func:`sim.pharmacology.simulate` for a config and returns a JSON-ready
   dict (the INTERFACE.md keys plus the resolved regimen and a few extras);
 - :func:`format_pk_table` prints it as an aligned table with units;
-- :func:`plot_pk` draws the time courses into a PNG.
+- the figure of the time courses is :func:`sim.figures.pk.plot_pk`.
 
 Bath glycine (``cfg.bath.glycine_uM``, an in-vitro manipulation) adds to the drug-driven level:
 ``glycine_uM``, ``glycine_baseline_uM`` and ``time_course.glycine_uM`` all include it, so the three
@@ -12,7 +12,6 @@ agree with one another; ``glycine_drug_uM`` and ``bath_glycine_uM`` give the two
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,7 +49,7 @@ def pk_report(cfg) -> dict[str, Any]:
     glycine = tc.glycine_uM_observed + bath_gly
     baseline = tc.glycine_baseline_uM + bath_gly
     i_peak = int(np.argmax(tc.glycine_uM))
-    return {
+    report: dict[str, Any] = {
         "species": reg.species,
         "route": reg.route,
         "region": drug.region,
@@ -88,6 +87,9 @@ def pk_report(cfg) -> dict[str, Any]:
         "mass_balance_error_umol": float(np.max(np.abs(tc.mass_balance_error()))),
         "time_course": _course(tc, bath_gly),
     }
+    report["description"] = describe_regimen(report)
+    report["modifiers"] = drug_modifiers(report)
+    return report
 
 
 # --------------------------------------------------------------------------- text
@@ -116,7 +118,7 @@ def describe_regimen(report: dict[str, Any]) -> str:
     return f"{report['species']}, {dose} {route}, {how}"
 
 
-def _drug_modifiers(report: dict[str, Any]) -> str:
+def drug_modifiers(report: dict[str, Any]) -> str:
     parts = []
     if report["mao_b_inhibitor"] != "none":
         parts.append(f"+ {report['mao_b_inhibitor']} (MAO-B blocked)")
@@ -129,7 +131,7 @@ def _drug_modifiers(report: dict[str, Any]) -> str:
 
 def format_pk_table(report: dict[str, Any]) -> str:
     """The report as an aligned table: regimen, concentrations at the observation time, receptors."""
-    modifiers = _drug_modifiers(report)
+    modifiers = drug_modifiers(report)
     head = f"milacemide: {describe_regimen(report)}; {report['region']}"
     if modifiers:
         head += f"; {modifiers}"
@@ -171,103 +173,3 @@ def format_pk_table(report: dict[str, Any]) -> str:
         else:
             lines.append(f"  {r[0]:<{w0}}  {r[1]:>{w1}}  {r[2]}".rstrip())
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- figure
-def plot_pk(report: dict[str, Any], path: Path) -> Path:
-    """Plasma and brain milacemide, brain glycinamide and extracellular glycine over time, with the
-    glycine baseline and the observation time marked. Long regimens get a second column that zooms
-    on the last dose. Writes a PNG (parents created) and returns its path."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    course = report["time_course"]
-    t = np.asarray(course["t_h"])
-    t_obs = report["observation_h"]
-    last_dose = t_obs - report["time_after_dose_h"]
-    interval = 24.0 / report["doses_per_day"]
-    dose_times = last_dose - interval * np.arange(report["n_doses"])[::-1]
-    long_course = t[-1] > 48.0
-    ncols = 2 if long_course else 1
-
-    fig = Figure(figsize=(6.2 * ncols + 0.6, 8.0), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(3, ncols, sharex="col", squeeze=False)
-
-    colours = {"plasma": "#1f77b4", "brain": "#17becf", "gam": "#9467bd", "gly": "#d62728"}
-    base = report["glycine_baseline_uM"]
-    for col in range(ncols):
-        zoom = col == 1
-        if zoom:
-            lo = max(last_dose - interval, 0.0)
-            sel = t >= lo
-            x = t[sel] - last_dose
-            x_obs = t_obs - last_dose
-            doses_x = dose_times[dose_times >= lo] - last_dose
-            xlabel = "time since the last dose (h)"
-        else:
-            sel = np.ones_like(t, dtype=bool)
-            scale = 24.0 if long_course else 1.0
-            x = t / scale
-            x_obs = t_obs / scale
-            doses_x = dose_times / scale
-            xlabel = "time since the first dose (days)" if long_course else "time since the dose (h)"
-            if report["n_doses"] > 1 and not long_course:
-                xlabel = "time since the first dose (h)"
-        ax_m, ax_g, ax_y = axes[:, col]
-        ax_m.plot(x, np.asarray(course["plasma_milacemide_uM"])[sel], color=colours["plasma"],
-                  label="plasma")
-        ax_m.plot(x, np.asarray(course["brain_milacemide_uM"])[sel], color=colours["brain"],
-                  label="brain")
-        ax_m.set_ylabel("milacemide (uM)")
-        ax_m.legend(loc="upper right", frameon=True, facecolor="white", edgecolor="none",
-                    framealpha=0.9)
-        if len(doses_x) <= 30:
-            ax_m.plot(doses_x, np.zeros_like(doses_x), "^", color="k", ms=6, clip_on=False,
-                      label="_dose")
-        ax_g.plot(x, np.asarray(course["glycinamide_uM"])[sel], color=colours["gam"])
-        ax_g.set_ylabel("brain glycinamide (uM)")
-        gly = np.asarray(course["glycine_uM"])[sel]
-        ax_y.plot(x, gly, color=colours["gly"], label=f"glycine ({report['region']})")
-        base_label = f"baseline {base:.2f} uM"
-        if report["bath_glycine_uM"] > 0:
-            base_label += f" (incl. {report['bath_glycine_uM']:g} uM bath)"
-        ax_y.axhline(base, color="0.4", ls="--", lw=1, label=base_label)
-        ax_y.plot([x_obs], [report["glycine_uM"]], "o", color=colours["gly"], ms=7)
-        if zoom or not long_course:
-            ax_y.annotate(
-                f"{report['glycine_uM']:.2f} uM ({report['glycine_change_percent']:+.0f} %)",
-                (x_obs, report["glycine_uM"]), textcoords="offset points", xytext=(8, 6),
-                fontsize=9,
-            )
-        ax_y.set_ylabel("extracellular glycine (uM)")
-        ax_y.set_xlabel(xlabel)
-        ax_y.legend(loc="upper right", frameon=True, facecolor="white", edgecolor="none",
-                    framealpha=0.9, fontsize=9)
-        top = max(float(gly.max()), base) * 1.15 if gly.size else base * 1.2
-        ax_y.set_ylim(min(float(gly.min()), base) * 0.9 if gly.size else 0.0, top)
-        for ax in (ax_m, ax_g, ax_y):
-            ax.axvline(x_obs, color="0.2", ls=":", lw=1)
-            ax.set_xlim(float(x[0]), float(x[-1]))
-            ax.spines[["top", "right"]].set_visible(False)
-        ax_m.set_ylim(bottom=0)
-        ax_g.set_ylim(bottom=0)
-        ax_m.text(x_obs, 1.0, "observed ", transform=ax_m.get_xaxis_transform(), fontsize=8,
-                  va="top", ha="right", color="0.2")
-        if ncols == 2:
-            ax_m.set_title("whole regimen" if not zoom else "last dose", fontsize=11)
-
-    title = f"Milacemide {describe_regimen(report)} - {report['region']}"
-    modifiers = _drug_modifiers(report)
-    if modifiers:
-        title += f"\n{modifiers}"
-    subtitle = (
-        f"observed {report['time_after_dose_h']:g} h after the last dose: NMDA glycine-site "
-        f"occupancy {report['glycine_site_occupancy']:.2f} (baseline "
-        f"{report['glycine_site_occupancy_baseline']:.2f})"
-    )
-    fig.suptitle(f"{title}\n{subtitle}", fontsize=11)
-    fig.savefig(path, dpi=150)
-    return path

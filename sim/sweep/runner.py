@@ -248,7 +248,7 @@ def _write_manifest(layout: SweepLayout, experiment: Experiment) -> None:
 
 def _finish(experiment: Experiment, layout: SweepLayout, report: SweepReport, quiet: bool) -> None:
     """sweep.csv and figures from what is on disk (also after an interruption)."""
-    from sim.sweep.figures import plot_sweep
+    from sim.figures.sweep import plot_sweep
     from sim.sweep.table import rebuild
 
     _write_manifest(layout, experiment)

@@ -4,11 +4,11 @@ Columns, in order:
 
 1. ``run_id``;
 2. the swept keys, dotted (``drug.dose_mg_per_kg``, ``simulation.seed``, ...), in axis order;
-3. ``glycine_uM``, ``glycine_site_occupancy``;
-4. every other scalar of the run's ``summary.json``, in its order (``burst_rate_hz``, ...,
-   ``wall_time_s``); a table of scalars such as ``ltp_percent_by_frequency`` becomes one column
-   per entry (``ltp_percent_by_frequency.100``). ``config``, ``versions`` and ``config_hash``
-   (= ``run_id``) are left out.
+3. every scalar of the runs' ``summary.json``: the catalogued metrics first, in the order of the
+   metric catalogue (:mod:`sim.metrics`: ``glycine_uM``, ``glycine_site_occupancy``, ..., then
+   each protocol's), then any other in summary order; a table of scalars such as
+   ``ltp_percent_by_frequency`` becomes one column per entry (``ltp_percent_by_frequency.100``).
+   ``config``, ``versions`` and ``config_hash`` (= ``run_id``) are left out.
 
 Rows follow the grid's order and hold only the runs of the current grid. Finished runs of another
 grid (an OUT resumed with a smaller grid, or runs made before a default of the model changed, which
@@ -21,7 +21,6 @@ Empty cell = missing or undefined (a NaN metric is ``null`` in summary.json). Bo
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import sys
@@ -30,10 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.errors import InputError
+from sim.metrics import number, ordered
+from sim.store import read_summary
 from sim.sweep.grid import Experiment
 from sim.sweep.layout import RUN_MARKER, SweepLayout
 
-LEAD_METRICS = ("glycine_uM", "glycine_site_occupancy")
 LEFT_OUT = frozenset({"config", "versions", "config_hash", "run_id"})
 
 
@@ -74,14 +75,13 @@ def _scalars(summary: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_summary(path: Path) -> dict[str, Any] | None:
+def _summary_or_none(path: Path) -> dict[str, Any] | None:
+    """A finished run's summary, or None (with a warning) when it cannot be read."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        print(f"milasim: warning: {path}: unreadable ({exc}); left out of sweep.csv",
-              file=sys.stderr)
+        return read_summary(path)
+    except InputError as exc:
+        print(f"milasim: warning: {exc}; left out of sweep.csv", file=sys.stderr)
         return None
-    return data if isinstance(data, dict) else None
 
 
 def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
@@ -90,11 +90,11 @@ def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
     swept = experiment.swept_keys
     table = SweepTable(swept=swept, metrics=[], axes=[axis.keys for axis in experiment.axes],
                        other_runs=sorted(on_disk - set(experiment.run_ids)))
-    seen_metrics: dict[str, None] = dict.fromkeys(LEAD_METRICS)
+    seen_metrics: dict[str, None] = {}
     for point in experiment.points:
         if point.run_id not in on_disk:
             continue
-        summary = read_summary(layout.run_dir(point.run_id) / RUN_MARKER)
+        summary = _summary_or_none(layout.run_dir(point.run_id) / RUN_MARKER)
         if summary is None:
             continue
         row: dict[str, Any] = {"run_id": point.run_id}
@@ -106,7 +106,7 @@ def collect(layout: SweepLayout, experiment: Experiment) -> SweepTable:
                 seen_metrics.setdefault(key, None)
         row.update({k: v for k, v in scalars.items() if k not in swept})
         table.rows.append(row)
-    table.metrics = list(seen_metrics)
+    table.metrics = ordered(seen_metrics)
     return table
 
 
@@ -115,6 +115,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
+    if isinstance(value, dict):  # a swept table (a protocol's [protocol] per case)
+        return "; ".join(f"{k}={v}" for k, v in value.items())
     return str(value)
 
 
@@ -147,18 +149,6 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         return list(reader.fieldnames or []), list(reader)
-
-
-def number(value: Any) -> float:
-    """A cell as a float (booleans 0/1); NaN when missing or not a number."""
-    if isinstance(value, bool):
-        return float(value)
-    if value is None or isinstance(value, str):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def numeric_metrics(table: SweepTable, names: Sequence[str] | None = None) -> list[str]:

@@ -4,7 +4,7 @@ from sim.engine import BuildSpec
 
 
 def build(structure):
-    from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, ms, mV
+    from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, ms
 
     group = NeuronGroup(
         structure["n"],

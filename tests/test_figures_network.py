@@ -1,19 +1,27 @@
-"""Run figures from synthetic RunData: PNGs written, title content, raster subsample."""
+"""Network-run figures (sim.figures.network) from synthetic runs analysed as the protocol does:
+PNGs written, title content, events drawn from the store, raster subsample."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from sim.analysis.bursts import burst_metrics
-from sim.config import Config, resolve
-from sim.plots import plot_burst_metrics, plot_run, plot_run_figures, raster_subsample, run_title
+from sim.analysis.bursts import BurstParams
+from sim.config import resolve
+from sim.figures.network import (
+    plot_burst_metrics,
+    plot_run,
+    plot_run_figures,
+    raster_subsample,
+    run_title,
+    stored_events,
+)
+from sim.protocols.epileptiform import analyse
 from sim.store import RunData, read_run, write_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def synthetic_run(n_exc=400, n_inh=100, duration=4.0, bursts=((1.0, 1.3), (2.5, 2.7)),
+def synthetic_run(n_exc=400, n_inh=100, duration=6.0, bursts=((2.5, 2.8), (4.0, 4.2)),
                   runaway_from=None, conditions=None, seed=0) -> RunData:
     """Poisson background at 2 Hz, bursts where every neuron fires at 80 Hz, optional saturation
     at 250 Hz from ``runaway_from`` to the end."""
@@ -41,11 +49,14 @@ def synthetic_run(n_exc=400, n_inh=100, duration=4.0, bursts=((1.0, 1.3), (2.5, 
         config_toml=cfg.to_toml(), attrs={"seed": 1, "config_hash": cfg.config_hash()},
         spikes=spikes, n_nodes={"exc": n_exc, "inh": n_inh}, rates=rates, rate_dt_s=dt,
         duration_s=duration,
-        conditions=conditions if conditions is not None else {
-            "glycine_uM": 3.21, "glycine_site_occupancy": 0.6234, "mg_mM": 0.0,
-            "dose_mg_per_kg": 100.0},
     )
-    run.analysis = burst_metrics(run.spikes, run.n_nodes, duration, cfg.analysis)
+    units = {"glycine_uM": "uM", "glycine_site_occupancy": "1", "mg_mM": "mM",
+             "dose_mg_per_kg": "mg/kg", "dose_mg": "mg"}
+    for name, value in (conditions if conditions is not None else {
+            "glycine_uM": 3.21, "glycine_site_occupancy": 0.6234, "mg_mM": 0.0,
+            "dose_mg_per_kg": 100.0}).items():
+        run.put("conditions", name, value, units[name])
+    analyse(run, BurstParams.from_mapping(cfg.analysis.model_dump()))
     return run
 
 
@@ -88,7 +99,8 @@ def test_plots_survive_silence_and_hdf5_round_trip(tmp_path):
     run = synthetic_run(duration=2.0, bursts=())
     run.spikes = {p: (np.empty(0), np.empty(0, int)) for p in run.spikes}
     run.rates = {}
-    run.analysis = burst_metrics(run.spikes, run.n_nodes, run.duration_s)
+    run.analysis, run.units["analysis"] = {}, {}
+    analyse(run, BurstParams())
     write_run(tmp_path / "run.h5", run)
     back = read_run(tmp_path / "run.h5")
     paths = plot_run_figures(back, tmp_path / "figures")
@@ -107,10 +119,19 @@ def test_raster_subsample_is_bounded_and_proportional():
     assert tiny["inh"].size == 1 and tiny["exc"].size + tiny["inh"].size <= 501
 
 
-def test_default_config_round_trips_analysis_table():
-    # plots read the [analysis] table of the run's own config
-    from sim.plots import analysis_of
-
-    run = synthetic_run(duration=1.0, bursts=())
-    run.config_toml = Config().replace({"analysis.burst_merge_gap_ms": 7.0}).to_toml()
-    assert analysis_of(run).burst_merge_gap_ms == pytest.approx(7.0)
+def test_figures_draw_the_stored_events_not_a_new_detection(tmp_path):
+    run = synthetic_run()
+    write_run(tmp_path / "run.h5", run)
+    back = read_run(tmp_path / "run.h5")
+    events = stored_events(back)
+    assert events.n == 2
+    np.testing.assert_allclose(events.start_s, back.analysis["events/start_s"])
+    assert back.unit("analysis", "events/start_s") == "s"
+    assert back.unit("analysis", "detection/threshold_hz") == "Hz"
+    # the figures read what is stored: events edited in the file are what they draw
+    back.analysis["events/start_s"] = back.analysis["events/start_s"][:1]
+    back.analysis["events/stop_s"] = back.analysis["events/stop_s"][:1]
+    for key in ("peak_rate_hz", "ictal_like", "touches_start", "touches_end"):
+        back.analysis[f"events/{key}"] = back.analysis[f"events/{key}"][:1]
+    assert stored_events(back).n == 1
+    assert_png(plot_run(back, tmp_path / "one.png"))

@@ -25,7 +25,7 @@ Runs with a frequency series (``ltp_percent_by_frequency.*`` columns) also get
 ``frequency_response[...].png`` (+ ``.md`` with the LTD/LTP crossover): efficacy change against
 stimulation rate, one curve per x/hue combination.
 
-Style as :mod:`sim.plots`: Okabe-Ito colours, talk-sized fonts, Agg canvas, no pyplot.
+Style: :mod:`sim.figures.style`.
 """
 
 from __future__ import annotations
@@ -41,26 +41,18 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-from sim.compare import METRIC_LABELS
-from sim.plots import OKABE_ITO, STYLE, new_figure, save_figure
-from sim.plots_ltp import DUDEK_BEAR_1HZ_PERCENT, DUDEK_BEAR_CROSSOVER_HZ
+from sim import metrics as catalogue
+from sim.figures.landmarks import (
+    DUDEK_BEAR_1HZ_LABEL,
+    DUDEK_BEAR_1HZ_PERCENT,
+    DUDEK_BEAR_CROSSOVER_HZ,
+    DUDEK_BEAR_CROSSOVER_LABEL,
+)
+from sim.figures.style import GREY, HUES, MARKERS, STYLE, new_figure, save_figure
+from sim.metrics import number
 from sim.sweep.grid import DOSE_KEYS, SEED_KEY
-from sim.sweep.table import SweepTable, number, numeric_metrics
+from sim.sweep.table import SweepTable, numeric_metrics
 
-#: Panels, in this order, when the runs have them (``runaway`` only when a run ran away).
-PANELS = ("glycine_uM", "glycine_site_occupancy", "burst_rate_hz", "mean_interburst_interval_s",
-          "mean_burst_duration_s", "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz",
-          "runaway", "ltp_percent")
-NON_NEGATIVE = frozenset({"glycine_site_occupancy", "glycine_uM", "burst_rate_hz",
-                          "mean_interburst_interval_s", "mean_burst_duration_s",
-                          "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz"})
-LABELS = {
-    **METRIC_LABELS,
-    "glycine_site_occupancy": "NMDA glycine-site occupancy",
-    "glycine_uM": "brain glycine (µM)",
-    "rate_inh_hz": "inhibitory rate (Hz)",
-    "mean_interburst_interval_s": "interval between bursts (s)",
-}
 KEY_LABELS = {
     "drug.dose_mg_per_kg": "milacemide dose (mg/kg)",
     "drug.dose_mg": "milacemide dose (mg)",
@@ -89,11 +81,13 @@ LABEL_KEY = "experiment.description"
 #: has, not their values).
 POOLED_KEYS = frozenset({"experiment.protocol"})
 FREQUENCY_PREFIX = "ltp_percent_by_frequency."
-HUES = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "sky_blue", "purple",
-                               "black", "yellow")]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 #: Later series are drawn thinner, smaller and dashed, so identical series stay visible.
 LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+
+
+def _non_negative(metric: str) -> bool:
+    m = catalogue.get(metric)
+    return m is not None and m.non_negative
 
 
 # --------------------------------------------------------------------------- statistics
@@ -130,6 +124,8 @@ def crossover_hz(frequency_hz: Sequence[float], percent: Sequence[float]) -> flo
 
 # --------------------------------------------------------------------------- factors
 def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):  # a swept table (e.g. a protocol's [protocol] per case)
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -371,16 +367,16 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
                 ax.errorbar(px, mean, yerr=[np.subtract(mean, low), np.subtract(high, mean)],
                             fmt="none", ecolor=colour, capsize=4, lw=1.5, zorder=3)
         plotted = True
-    ax.set_ylabel(LABELS.get(metric, metric))
+    ax.set_ylabel(catalogue.label(metric))
     if plotted and not fraction:
         _clip_intervals(ax, extent)
     if fraction:
         ax.set_ylim(-0.05, 1.05)
-    elif metric in NON_NEGATIVE and plotted:
+    elif _non_negative(metric) and plotted:
         top = ax.get_ylim()[1] if ax.get_ylim()[1] > 1e-9 else 1.0
         ax.set_ylim(-0.04 * top, top)  # zero in view, markers at zero not cut in half
     if metric == "ltp_percent":
-        ax.axhline(0, color=OKABE_ITO["black"], lw=0.8, ls=":")
+        ax.axhline(0, color="k", lw=0.8, ls=":")
     if not plotted:
         ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", va="center")
     return plotted
@@ -402,7 +398,7 @@ def _stem(x: Factor) -> str:
 
 
 def _metrics(table: SweepTable) -> list[str]:
-    wanted = [m for m in PANELS if m in table.metrics]
+    wanted = [m.name for m in catalogue.catalogue().values() if m.panel and m.name in table.metrics]
     if "runaway" in wanted and not any(r.get("runaway") is True for r in table.rows):
         wanted.remove("runaway")
     metrics = numeric_metrics(table, wanted)
@@ -521,7 +517,7 @@ def write_markdown(rows: list[dict[str, Any]], metrics: list[str], x: Factor,
     """The figure's points as a Markdown table: mean ± 95 % CI half-width (t) over the seeds.
     A numeric x is given as a bare number (its unit is in the column header)."""
     head = [x.axis_label() or "condition"] + ([hue.axis_label() or "condition"] if hue else [])
-    head += ["seeds"] + [LABELS.get(m, m) for m in metrics]
+    head += ["seeds"] + [catalogue.label(m) for m in metrics]
     lines = [f"<!-- {heading}: mean ± 95 % CI half-width (t) over the seeds of each row -->",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for v in xs:
@@ -571,13 +567,13 @@ def _frequency_figure(rows: list[dict[str, Any]], columns: list[tuple[float, str
     with matplotlib.rc_context(STYLE):
         fig = new_figure((9.5, 5.6 + 0.3 * len(curves)))
         ax = fig.add_subplot()
-        ax.axhline(0.0, color="#777777", lw=1.0, ls=":")
-        # the published landmarks of the 900-pulse protocol (LITERATURE 5), as in sim.plots_ltp
-        ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color="#777777", lw=1.2, ls="--",
-                   label="Dudek & Bear 1992: crossover ~10 Hz")
+        ax.axhline(0.0, color=GREY, lw=1.0, ls=":")
+        # the published landmarks of the 900-pulse protocol (sim.figures.landmarks)
+        ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color=GREY, lw=1.2, ls="--",
+                   label=DUDEK_BEAR_CROSSOVER_LABEL)
         lo, hi = DUDEK_BEAR_1HZ_PERCENT
-        ax.fill_between([0.85, 1.18], [lo, lo], [hi, hi], color="#777777", alpha=0.25, lw=0,
-                        label="1 Hz LTD, assumed -20 to -30 %")
+        ax.fill_between([0.85, 1.18], [lo, lo], [hi, hi], color=GREY, alpha=0.25, lw=0,
+                        label=DUDEK_BEAR_1HZ_LABEL)
         for k, (name, sel) in enumerate(curves):
             colour, marker = HUES[k % len(HUES)], MARKERS[k % len(MARKERS)]
             stats = [t_interval(_cell(sel, m)) for _, m in columns]

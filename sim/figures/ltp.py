@@ -1,8 +1,9 @@
 """Figures of LTP/LTD runs: efficacy time course, frequency-response curve, calcium at the synapse.
 
-Matplotlib's object API on the Agg canvas, talk-sized fonts, Okabe-Ito colours (``sim.plots``).
-The functions take plain arrays; :func:`plot_ltp_run_figures` draws them from a stored run
-(:class:`sim.store.RunData`, what ``milasim run`` and ``milasim plot`` use).
+The style of :mod:`sim.figures.style`. The functions take plain arrays; :func:`plot_ltp_run_figures`
+draws them from a stored run (:class:`sim.store.RunData`, what ``milasim run`` and ``milasim
+plot`` use), the rule's calcium thresholds included (stored per run, so a run with other
+thresholds draws its own).
 """
 
 from __future__ import annotations
@@ -16,22 +17,18 @@ import numpy as np
 from matplotlib import rc_context
 from matplotlib.ticker import FuncFormatter
 
-from sim.plots import OKABE_ITO, STYLE, new_figure, run_title, save_figure
-
-#: Dudek & Bear 1992 (LITERATURE.md 5), qualitative: LTD at 1-3 Hz, crossover near 10 Hz, LTP at
-#: >= 50 Hz; the 1 Hz magnitude (-20 to -30 %) is assumed.
-DUDEK_BEAR_CROSSOVER_HZ = 10.0
-DUDEK_BEAR_1HZ_PERCENT = (-30.0, -20.0)
-#: Calcium thresholds of the Shouval rule (uM), drawn on calcium traces.
-CA_THRESHOLDS_UM = (0.35, 0.55)
-
-# yellow last: it is hard to see on white
-_SERIES_COLORS = [OKABE_ITO[k] for k in
-                  ("vermillion", "blue", "green", "orange", "purple", "sky_blue", "black", "yellow")]
+from sim.figures.landmarks import (
+    DUDEK_BEAR_1HZ_LABEL,
+    DUDEK_BEAR_1HZ_PERCENT,
+    DUDEK_BEAR_CROSSOVER_HZ,
+    DUDEK_BEAR_CROSSOVER_LABEL,
+)
+from sim.figures.network import run_title
+from sim.figures.style import GREY, HUES, OKABE_ITO, STYLE, new_figure, save_figure
 
 
 def _colors(n: int) -> list[str]:
-    return [_SERIES_COLORS[i % len(_SERIES_COLORS)] for i in range(n)]
+    return [HUES[i % len(HUES)] for i in range(n)]
 
 
 def _rate_of(label: str) -> float | None:
@@ -119,11 +116,11 @@ def plot_frequency_response(
         ax = fig.add_subplot()
         ax.axhline(0.0, color="#777777", lw=1.0, ls=":")
         if reference:
-            ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color=OKABE_ITO["sky_blue"], lw=1.2, ls="--",
-                       label="Dudek & Bear 1992: crossover ~10 Hz")
+            ax.axvline(DUDEK_BEAR_CROSSOVER_HZ, color=GREY, lw=1.2, ls="--",
+                       label=DUDEK_BEAR_CROSSOVER_LABEL)
             lo, hi = DUDEK_BEAR_1HZ_PERCENT
-            ax.fill_between([0.8, 1.25], [lo, lo], [hi, hi], color=OKABE_ITO["sky_blue"],
-                            alpha=0.3, lw=0, label="1 Hz LTD, assumed -20 to -30 %")
+            ax.fill_between([0.85, 1.18], [lo, lo], [hi, hi], color=GREY, alpha=0.25, lw=0,
+                            label=DUDEK_BEAR_1HZ_LABEL)
         ax.plot(f, y, "o-", color=OKABE_ITO["vermillion"], ms=7, label=label)
         extra_colors = [OKABE_ITO[k] for k in ("blue", "green", "purple", "orange", "black")]
         for k, (name, (fx, yx)) in enumerate((extra_curves or {}).items()):
@@ -148,10 +145,12 @@ def plot_calcium(
     traces: Mapping[str, np.ndarray],
     path: Path,
     *,
+    thresholds_uM: tuple[float, float],
     window_s: tuple[float, float] | None = None,
     title: str = "",
 ) -> Path:
-    """Synaptic calcium (uM above rest) against time, with the rule's two thresholds."""
+    """Synaptic calcium (µM above rest) against time, with the rule's two thresholds
+    (depression, potentiation) as the run used them."""
     t = np.asarray(t_s, dtype=float)
     keep = np.ones(t.shape, bool) if window_s is None else (t >= window_s[0]) & (t <= window_s[1])
     with rc_context(STYLE):
@@ -159,7 +158,7 @@ def plot_calcium(
         ax = fig.add_subplot()
         for color, (label, ca) in zip(_colors(len(traces)), traces.items(), strict=True):
             ax.plot(t[keep], np.asarray(ca)[keep], color=color, lw=1.0, label=_legend_label(label))
-        for thr, name in zip(CA_THRESHOLDS_UM, ("depression", "potentiation"), strict=True):
+        for thr, name in zip(thresholds_uM, ("depression", "potentiation"), strict=True):
             ax.axhline(thr, color="#555555", lw=1.0, ls="--")
             ax.annotate(f"{name} threshold", (1.0, thr), xycoords=("axes fraction", "data"),
                         ha="right", va="bottom", fontsize=10, color="#555555")
@@ -172,13 +171,6 @@ def plot_calcium(
 
 
 # --------------------------------------------------------------------------- from a stored run
-def _array(value: Any) -> np.ndarray:
-    """A stored value as an array (RunData in memory may hold ``(value, units)`` pairs)."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
-        value = value[0]
-    return np.asarray(value)
-
-
 def efficacy_courses(run: Any) -> tuple[dict, dict, dict]:
     """(courses, induction lengths, simulated-sample counts) by arm key, from ``run.traces``."""
     traces = run.traces
@@ -188,12 +180,12 @@ def efficacy_courses(run: Any) -> tuple[dict, dict, dict]:
         if not m:
             continue
         key = m.group(1)
-        courses[key] = (_array(traces[f"efficacy_{key}_t_s"]), _array(traces[name]))
+        courses[key] = (np.asarray(traces[f"efficacy_{key}_t_s"]), np.asarray(traces[name]))
         if f"induction_{key}_s" in traces:
-            span = _array(traces[f"induction_{key}_s"]).astype(float)
+            span = np.asarray(traces[f"induction_{key}_s"]).astype(float)
             induction[key] = float(span[-1] - span[0])
         if f"efficacy_{key}_n_simulated" in traces:
-            n_sim[key] = int(_array(traces[f"efficacy_{key}_n_simulated"]).item())
+            n_sim[key] = int(np.asarray(traces[f"efficacy_{key}_n_simulated"]).item())
     rates = {k: _rate_of(k) for k in courses}
     if all(r is not None for r in rates.values()):  # a frequency series: by rate
         courses = dict(sorted(courses.items(), key=lambda kv: rates[kv[0]]))
@@ -214,14 +206,17 @@ def plot_ltp_run_figures(run: Any, folder: Path) -> list[Path]:
                                    n_simulated=n_sim or None, title=title))
     if "frequency_hz" in run.analysis and "ltp_by_frequency_percent" in run.analysis:
         paths.append(plot_frequency_response(
-            np.atleast_1d(_array(run.analysis["frequency_hz"])),
-            np.atleast_1d(_array(run.analysis["ltp_by_frequency_percent"])),
+            np.atleast_1d(np.asarray(run.analysis["frequency_hz"])),
+            np.atleast_1d(np.asarray(run.analysis["ltp_by_frequency_percent"])),
             folder / "ltp_frequency_response.png", title=title,
         ))
     if "ca_t_s" in run.traces:
-        ca = {m.group(1): _array(v) for name, v in run.traces.items()
+        ca = {m.group(1): np.asarray(v) for name, v in run.traces.items()
               if (m := re.fullmatch(r"ca_(.+)_uM", name))}
         if ca:
-            paths.append(plot_calcium(_array(run.traces["ca_t_s"]), ca,
-                                      folder / "ltp_calcium.png", title=title))
+            thresholds = (float(run.analysis["ca_threshold_ltd_uM"]),
+                          float(run.analysis["ca_threshold_ltp_uM"]))
+            paths.append(plot_calcium(np.asarray(run.traces["ca_t_s"]), ca,
+                                      folder / "ltp_calcium.png", thresholds_uM=thresholds,
+                                      title=title))
     return paths

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from sim.sweep import load_experiment
-from sim.sweep.figures import (
+from sim.figures.sweep import (
     Factor,
     _x_axis,
     choose_axes,
@@ -145,7 +145,7 @@ def test_a_protocol_factor_is_pooled_each_metric_from_the_runs_that_report_it(tm
     assert [p.name for p in plot_sweep(table, tmp_path)] == ["conditions.png"]
     header, *body = md_rows(tmp_path / "conditions.md")
     assert header == ["condition", "seeds", "brain glycine (µM)", "burst rate (Hz)",
-                      "LTP (% of baseline)"]
+                      "LTP, efficacy change after induction (%)"]
     assert [r[0] for r in body] == cases
     assert body[1][2] == "2.7" and body[1][3] == "0.2"
     assert body[1][4] == f"21.5 ± {t_interval([21.0, 22.0])[2] - 21.5:.3g}"
@@ -248,7 +248,7 @@ def test_values_equal_up_to_rounding_have_no_interval_and_inductions_have_names(
 
 
 def test_a_huge_two_seed_interval_is_cut_at_the_axis_not_squashing_the_panel():
-    from sim.sweep.figures import _panel
+    from sim.figures.sweep import _panel
 
     # one dose where one seed bursts and the other does not: t interval +-2.5 Hz around 0.2 Hz
     rows = [{DOSE: dose, SEED: seed, "burst_rate_hz": value}
