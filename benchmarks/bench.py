@@ -171,6 +171,11 @@ def runtime_values(cfg: Config) -> dict[str, float]:
     return runtime_params(cfg, receptor_state(cfg))
 
 
+def run_structure(cfg: Config) -> dict[str, Any]:
+    """The network's structure plus the run's simulated time (a run-time value since 0.4)."""
+    return {**structure_of(cfg), "duration_s": cfg.protocol.duration_s}
+
+
 @dataclass
 class NetworkRun:
     """What the benchmark reads of one simulated network: spikes and recorded neurons."""
@@ -186,7 +191,7 @@ def simulate(cfg: Config, workdir: Path) -> NetworkRun:
     done = PROTOCOL.simulate(cfg, receptor_state(cfg), workdir, log_path=workdir / "run.log")
     return NetworkRun(spikes=spikes_of(done.outputs),
                       n_nodes={k: int(v) for k, v in done.build.info["recorded"].items()},
-                      duration_s=done.build.duration_s)
+                      duration_s=done.duration_s)
 
 
 # --------------------------------------------------------------------------- compiler wrappers
@@ -297,7 +302,8 @@ def wait_measured(proc: subprocess.Popen, poll_s: float = 0.01) -> tuple[float, 
     return usage.ru_utime + usage.ru_stime, peak[0], proc.returncode
 
 
-def run_binary(build: Build, params: Mapping[str, float], seed: int, workdir: Path) -> BinaryRun:
+def run_binary(build: Build, params: Mapping[str, float], seed: int, workdir: Path,
+               duration_s: float) -> BinaryRun:
     """Run the build's binary as :meth:`sim.engine.Build.run` does, measured exactly.
 
     Same command line (:meth:`Build.command`) and seed variable, but the child is reaped with
@@ -310,7 +316,8 @@ def run_binary(build: Build, params: Mapping[str, float], seed: int, workdir: Pa
     results_dir = Path(tempfile.mkdtemp(prefix="results-", dir=workdir))
     try:
         cmd = build.command(params, results_dir)
-        env = {**os.environ, "MILASIM_SEED": str(int(seed))}
+        env = {**os.environ, "MILASIM_SEED": str(int(seed)),
+               "MILASIM_DURATION_S": repr(float(duration_s))}
         with open(workdir / "binary.log", "a") as log:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=build.directory, env=env, stdout=log,
@@ -370,7 +377,7 @@ def synaptic_events(structure: Mapping[str, Any], counts: Mapping[str, int],
             out_degree = p * (sizes[dst] - (1 if src == dst else 0))
         total += spikes * out_degree
     drive = (structure["drive_inputs"] * structure["drive_rate_hz"] * sum(sizes.values())
-             * structure["duration_s"])
+             * structure["duration_s"])  # the run's own: see run_structure
     return {"recurrent": total, "drive": drive}
 
 
@@ -433,11 +440,12 @@ def bench_throughput(workdir: Path, duration_s: float, repeats: int = 1, seed: i
                      overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Repeated runs of the (cached) default network's binary at dose 0, measured per process."""
     cfg = network_config(duration_s, seed=seed, overrides=overrides)
-    structure = structure_of(cfg)
+    structure = run_structure(cfg)
     build = get_build(PROTOCOL.blueprint(cfg))
     params = runtime_values(cfg)
     load = load_average()
-    runs = [run_binary(build, params, seed, Path(workdir) / "throughput") for _ in range(repeats)]
+    runs = [run_binary(build, params, seed, Path(workdir) / "throughput", duration_s)
+            for _ in range(repeats)]
     recorded = build.info["recorded"]
     best = min(runs, key=lambda r: r.cpu_s)
     counts = spike_counts(best.outputs)
@@ -552,12 +560,12 @@ def baseline_job(configs: Sequence[Config], target: str = "cython",
                  labels: Sequence[Any] | None = None,
                  cython_cache_dir: Path | None = None) -> dict[str, Any]:
     """The baseline's input: one structure (all configs must share it) and per-run values."""
-    structures = {json.dumps(structure_of(c), sort_keys=True) for c in configs}
+    structures = {json.dumps(run_structure(c), sort_keys=True) for c in configs}
     if len(structures) != 1:
         raise ValueError("the baseline runs one network structure; got several")
     labels = labels if labels is not None else list(range(len(configs)))
     return {
-        "structure": structure_of(configs[0]),
+        "structure": run_structure(configs[0]),
         "doses": [{"label": lab, "seed": c.simulation.seed, "params": runtime_values(c)}
                   for lab, c in zip(labels, configs, strict=True)],
         "target": target,
@@ -720,11 +728,11 @@ def bench_sizes(workdir: Path, sizes: Sequence[int], duration_s: float = 1.0,
     for n in sizes:
         overrides = {**sized_overrides(n, in_degree), **(extra_overrides or {})}
         cfg = network_config(duration_s, seed=seed, overrides=overrides)
-        structure = structure_of(cfg)
+        structure = run_structure(cfg)
         load = load_average()
         with measured() as compile_cost:
             build = get_build(PROTOCOL.blueprint(cfg))
-        run = run_binary(build, runtime_values(cfg), seed, Path(workdir) / f"n{n}")
+        run = run_binary(build, runtime_values(cfg), seed, Path(workdir) / f"n{n}", duration_s)
         counts = spike_counts(run.outputs)
         recorded = build.info["recorded"]
         synapses = sum(run.synapses.values()) or expected_synapses(structure)

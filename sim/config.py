@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from sim.analysis.bursts import BurstParams
+from sim.analysis.ictal import IctalParams
 from sim.errors import ConfigError, InputError
 from sim.protocols import names as protocol_names
 
@@ -120,6 +121,10 @@ class BathConfig(Section):
     bicuculline_uM: Concentration_uM = 0.0
     # 7-chlorokynurenate: competitive antagonist at the NMDA glycine site.
     chlorokynurenate_uM: Concentration_uM = 0.0
+    # Bath K+: 3.5 mM is standard ACSF (and rodent CSF ~3-3.5 mM); 8.5 mM is the high-K+ model of
+    # CA3 interictal bursting (Chamberlin & Dingledine 1989). [K+]o starts here and is cleared
+    # back towards it (ions.k_diffusion_per_s).
+    k_mM: Annotated[float, Field(ge=1, le=20, allow_inf_nan=False)] = 3.5
 
 
 class MechanismsConfig(Section):
@@ -157,6 +162,11 @@ class NetworkConfig(Section):
     # per neuron per step, as the Brian2 docs write it and as milasim <= 0.2 did. The same process
     # statistically (tests/test_drive.py); different random streams, so different spikes.
     drive_model: Literal["event", "binomial"] = "event"
+    # Integration of the neurons' equations (Brian2 state updater). "euler": forward Euler;
+    # "exponential_euler": exact for the decaying conductances and the (conditionally linear)
+    # membrane over one step; "rk4": fourth-order Runge-Kutta. Accuracy and cost of each:
+    # docs/performance.md.
+    integration: Literal["euler", "exponential_euler", "rk4"] = "euler"
 
     # --- runtime (set on the compiled binary; a change never recompiles)
     # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
@@ -169,14 +179,83 @@ class NetworkConfig(Section):
     g_gaba_ii_nS: Conductance = 3.0
     g_drive_exc_nS: Conductance = 4.0
     g_drive_inh_nS: Conductance = 2.0
-    # Slow spike-triggered AHP of pyramidal cells (assumed, calibrated to burst termination).
-    adaptation_b_pA: NonNeg = 15.0
+    # Slow spike-triggered AHP of pyramidal cells: a K+ conductance (nS added per spike, closing
+    # with adaptation_tau_s) reversing at E_K. Calibrated with the ions table to end ictal events
+    # (0.09 nS ~ 4 pA at -55 mV and 3.5 mM K+ per spike; see the README's Results for its size
+    # during an event).
+    adaptation_b_nS: NonNeg = 0.09
     adaptation_tau_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 6.0
     # Presynaptic short-term depression of excitatory synapses (Tsodyks-Markram; assumed).
     depression_u: Fraction = 0.05
-    depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 2.0
+    depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
     # Maximal tonic GlyR conductance per neuron at full activation (assumed).
     g_glyr_max_nS: Conductance = 10.0
+
+
+class IonsConfig(Section):
+    """Ion dynamics of the network (sim.model.equations: IONS, SODIUM), the slow processes that
+    start and end seizure-like events. All run-time values (no recompile).
+
+    Forms from Cressman et al. 2009 (J Comput Neurosci): a sigmoid glial uptake, a Na+/K+ pump
+    sigmoid in [Na+]i and [K+]o, first-order diffusion to the bath. Krishnan & Bazhenov 2011
+    (J Neurosci): Na+ loaded by spikes drives an electrogenic pump current that ends seizures.
+    Cressman's constants describe one cell in a small extracellular shell; five of them are
+    refitted here (marked "calibrated") so that the 0 Mg2+ network makes recurrent,
+    self-terminating ictal events with [K+]o peaks near Avoli et al. 1991's ~10.5 mM. The fit and
+    where it departs from the data: README, "Seizures".
+    """
+
+    # [K+]i, mM (Cressman et al. 2009: 140 mM); with [K+]o 3.5 mM, E_K = -98.5 mV (Nernst, 37 C).
+    k_in_mM: Annotated[float, Field(gt=20, le=300, allow_inf_nan=False)] = 140.0
+    # Share of the resting leak conductance that is K+ (the rest reverses so that the leak rests at
+    # E_L at 3.5 mM K+). Calibrated 0.7: raising [K+]o from 3.5 to 10 mM depolarises the leak
+    # reversal by ~20 mV, most of E_K's Nernst shift (+28 mV); at rest neurons are K+-dominated.
+    k_leak_fraction: Fraction = 0.7
+    # K+ released into the extracellular space per spike, averaged over the network, mM
+    # (calibrated: sets the [K+]o plateau of an ictal event; Epileptor-2, Chizhov et al. 2018,
+    # uses 0.02 mM).
+    k_per_spike_mM: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.035
+    # Glial K+ uptake: glia_max / (1 + exp((glia_half - [K+]o) / glia_slope)), mM/s
+    # (Cressman et al. 2009: 66 mM/s, 18 mM, 2.5 mM).
+    glia_max_mM_s: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 66.0
+    glia_half_mM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 18.0
+    glia_slope_mM: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)] = 2.5
+    # Diffusion of K+ to the bath, first order, 1/s. Calibrated 0.03 /s (tau ~33 s): the
+    # network-averaged [K+]o of a slice recovers over tens of seconds after an ictal event, much
+    # slower than the ~1.2 /s of Cressman et al. 2009's single-cell shell.
+    k_diffusion_per_s: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.03
+    # Saturable glial K+ buffer (form after Kager et al. 2000, Bazhenov et al. 2004; constants
+    # assumed, calibrated): uptake buffer_rate x ([K+]o - bath) x (1 - buffered / capacity), the
+    # buffered K+ leaving with buffer_release_per_s. It holds [K+]o near the bath under background
+    # firing (at 10 Hz, ~+0.5 mM) and fills during an ictal event.
+    buffer_rate_per_s: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    buffer_capacity_mM: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 20.0
+    buffer_release_per_s: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.03
+    # Na+/K+ pump rate: pump_max / (1 + exp((na_half - [Na+]i) / na_slope)) / (1 + exp((k_half
+    # - [K+]o) / k_slope)), mM/s of [Na+]i. Cressman et al. 2009: 1.25 mM/s, 25 mM, 3 mM, 5.5 mM,
+    # 1 mM. Calibrated: pump_max 0.2 mM/s (a whole neuron's Na+ volume is larger than the
+    # shell's, so the same flux moves [Na+]i less) and k_half 3.5 mM (the pump half-activated in
+    # normal ACSF, so [K+]o above it speeds it up).
+    pump_max_mM_s: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.2
+    na_half_mM: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 25.0
+    na_slope_mM: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)] = 3.0
+    pump_k_half_mM: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)] = 3.5
+    pump_k_slope_mM: Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)] = 1.0
+    # [K+]o cleared per unit of pump rate: 2 K+ per cycle x the intra/extracellular volume ratio
+    # (Cressman et al. 2009: 2 x 7 = 14). Calibrated 10 (a volume ratio of 5).
+    k_pump_volume_factor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 10.0
+    # Resting [Na+]i at 3.5 mM K+, mM (assumed; 5-15 mM in neurons): sets the pump's resting rate,
+    # which balances a constant Na+ leak.
+    na_rest_mM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 10.0
+    # Na+ entering per spike, mM (calibrated: an ictal event of ~2000 spikes per cell raises [Na+]i
+    # by ~10-15 mM, as in Krishnan & Bazhenov 2011).
+    na_per_spike_mM: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.008
+    # Relaxation of [Na+]i towards rest by routes other than the pump (Na+/Ca2+ exchange,
+    # diffusion into the rest of the cell), 1/s (Epileptor-2, Chizhov et al. 2018: tau 20 s).
+    na_relax_per_s: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.05
+    # Electrogenic pump current per unit of pump rate: one net charge out per cycle, F x cell
+    # volume (assumed ~2 pL: ~190 pA per mM/s; 200 used).
+    pump_pA_per_mM_s: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] = 200.0
 
 
 class PlasticityConfig(Section):
@@ -242,6 +321,7 @@ class PlasticityConfig(Section):
 
 
 _BURSTS = BurstParams()  # the detection's defaults, defined once in sim.analysis.bursts
+_ICTAL = IctalParams()  # and the ictal detector's, in sim.analysis.ictal
 
 
 class AnalysisConfig(Section):
@@ -278,9 +358,18 @@ class AnalysisConfig(Section):
     burst_min_duration_ms: Annotated[float, Field(ge=0, le=60_000, allow_inf_nan=False)] = _BURSTS.burst_min_duration_ms
     # Events separated by gaps <= this are one event (after-discharges of one discharge). Assumed.
     burst_merge_gap_ms: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = _BURSTS.burst_merge_gap_ms
-    # Events lasting >= this are ictal-like (seizure-like), shorter ones interictal-like.
-    # Source: low-Mg discharges in human neocortical slices last 2.5-80 s (LITERATURE.md sec. 4).
-    ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = _BURSTS.ictal_min_duration_s
+    # Ictal (seizure-like) events: active stretches merged across gaps <= ictal_merge_gap_s that
+    # last >= ictal_min_duration_s (see sim.analysis.ictal). 10 s by default: low-Mg2+ discharges
+    # in human neocortical slices last 2.5-80 s (Avoli et al. 1991 Ann Neurol), and a 10 s floor
+    # keeps long interictal-like discharges out; 2.5 s, their shortest, is the lenient option.
+    # The clonic phase's bursts come at 1-5 Hz, so gaps between them are < 1 s; 2 s merges them
+    # and still separates seizures from each other (assumed).
+    ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = _ICTAL.ictal_min_duration_s
+    ictal_merge_gap_s: Annotated[float, Field(ge=0, le=60, allow_inf_nan=False)] = _ICTAL.ictal_merge_gap_s
+    # The tonic phase: the leading windows of phase_window_s in which the network is active for
+    # >= tonic_active_fraction of the time; the clonic phase is the rest of the event. Assumed.
+    phase_window_s: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = _ICTAL.phase_window_s
+    tonic_active_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = _ICTAL.tonic_active_fraction
     # Runaway (saturated, not bursting): the smoothed population rate stays >= runaway_rate_hz
     # from some onset to the end of the record for >= runaway_min_fraction of it, or the mean rate
     # over the record is >= runaway_rate_hz. Assumed: with 2-5 ms refractory periods the ceiling
@@ -294,8 +383,17 @@ class AnalysisConfig(Section):
 
 
 class SimulationConfig(Section):
+    """Numerics. ``seed`` is a run-time value; the rest are structural (a change compiles a new
+    build, once). What each setting costs in accuracy: docs/performance.md, "dt and precision"."""
+
     seed: Annotated[int, Field(ge=0, lt=2**31)] = 1
+    # Time step of every population and synapse.
     dt_ms: Annotated[float, Field(ge=0.005, le=0.5, allow_inf_nan=False)] = 0.1
+    # Floating-point width of the compiled model's state (Brian2's core.default_float_dtype).
+    precision: Literal["float64", "float32"] = "float64"
+    # OpenMP threads of one run's binary (1 = single-threaded, no OpenMP). Sweeps run one thread
+    # per worker; more threads speed one long run up and give other, statistically equal, spikes.
+    threads: Annotated[int, Field(ge=1, le=256)] = 1
 
 
 class Config(Section):
@@ -306,6 +404,7 @@ class Config(Section):
     bath: BathConfig = BathConfig()
     mechanisms: MechanismsConfig = MechanismsConfig()
     network: NetworkConfig = NetworkConfig()
+    ions: IonsConfig = IonsConfig()
     # The [protocol] table of the chosen protocol: validated against that protocol's own schema
     # (Protocol.table in its module; see _protocol_table), so it holds only the keys it uses.
     protocol: SerializeAsAny[Section] = Field(default=None)  # type: ignore[assignment]

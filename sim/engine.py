@@ -1,21 +1,25 @@
 """Compile once, rerun with new values: the Brian2 ``cpp_standalone`` build cache.
 
 A protocol describes its network as a :class:`Blueprint`: the dotted name of a *builder* function
-and a JSON-able ``structure`` (sizes, connectivity, dt, protocol timing, monitors). The structure,
-the model source code and the Brian2 version hash into a *build key*; one C++ build per key lives
-in ``$MILASIM_CACHE_DIR/<key>/`` (default ``~/.cache/milasim/builds``).
+and a JSON-able ``structure`` (sizes, connectivity, dt, precision, threads, monitors). The
+structure, the source of every module the builder imports (:func:`source_closure`), the Brian2
+version and the compiler flags (with the CPU level, :func:`arch_level`) hash into a *build key*;
+one C++ build per key lives in ``$MILASIM_CACHE_DIR/<key>/`` (default ``~/.cache/milasim/builds``).
+Two structure keys are read by the engine itself: ``precision`` ("float64" | "float32", Brian2's
+``core.default_float_dtype``) and ``threads`` (OpenMP threads of the binary; 1 = no OpenMP).
 
 Building happens in a child process (``python -m sim.engine build``), so Brian2's global device
 state never leaks between builds and the calling process never imports Brian2 at all. The child
-calls the builder with the standalone device active, inserts a seed read from the environment at
-the top of ``main`` (Brian2 would otherwise compile the seed into ``main.cpp``), compiles, and
-writes ``manifest.json``: which command-line names set each runtime parameter and which result
-files hold each monitored variable.
+calls the builder with the standalone device active, inserts code at the top of ``main`` that reads
+the seed and the simulated duration from the environment (Brian2 would otherwise compile both into
+``main.cpp``), makes the run call use that duration, compiles, and writes ``manifest.json``: which
+command-line names set each runtime parameter and which result files hold each monitored variable.
 
 Running is then a plain subprocess of the compiled binary with ``group.var=value`` arguments
-(Brian2's ``run_args`` mechanism) and ``MILASIM_SEED`` in its environment. A dose or bath change
-never invokes the compiler. Concurrent processes are safe: a file lock per key serialises the build,
-and every run has its own results folder.
+(Brian2's ``run_args`` mechanism) and ``MILASIM_SEED`` / ``MILASIM_DURATION_S`` in its
+environment. A dose, bath, seed or duration change never invokes the compiler. Concurrent
+processes are safe: a file lock per key serialises the build, and every run has its own results
+folder.
 
 Builder contract::
 
@@ -29,10 +33,12 @@ to :meth:`Build.run`.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,17 +59,21 @@ _PACKAGE = _PACKAGE_DIR.name  # "sim"
 
 # Compiler flags: Brian2's defaults minus -march=native, so a build made on one cluster node runs
 # on the others (x86-64 baseline instructions, still -O3 with fast math).
-COMPILE_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-std=c++11"]
+COMPILE_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-ffp-contract=off", "-std=c++11"]
 
-#: ``MILASIM_ARCH``: an opt-in x86-64 micro-architecture level added as ``-march=<level>``
-#: (~28 % less run time with x86-64-v3, docs/performance.md). Each level's CPU flags as
-#: /proc/cpuinfo names them (the psABI level definitions); the host must have them all. The level
-#: is part of the build key, so builds of different levels never mix in one cache.
+#: x86-64 micro-architecture levels, best first, with the CPU flags each needs as /proc/cpuinfo
+#: names them (the psABI level definitions). A build is made for the best level this CPU and this
+#: compiler support (``-march=<level>``); the level is part of the build key, so one shared cache
+#: holds one build per level and every node runs the one its CPU can execute (never SIGILL).
+#: ``MILASIM_ARCH`` overrides the choice: a level, or ``portable`` for Brian2's flags alone.
 ARCH_ENV = "MILASIM_ARCH"
+PORTABLE = "portable"
 _V2 = frozenset({"cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"})
+_V3 = _V2 | {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"}
 ARCH_LEVELS: dict[str, frozenset[str]] = {
+    "x86-64-v4": _V3 | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"},
+    "x86-64-v3": _V3,
     "x86-64-v2": _V2,
-    "x86-64-v3": _V2 | {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"},
 }
 
 
@@ -78,48 +88,83 @@ def host_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     return frozenset()
 
 
+@functools.lru_cache(maxsize=None)
+def compiler_knows(level: str) -> bool:
+    """Whether the C++ compiler accepts ``-march=<level>`` (gcc >= 11 knows x86-64-v2..v4)."""
+    try:
+        done = subprocess.run(["g++", f"-march={level}", "-x", "c++", "-E", "-", "-o", os.devnull],
+                              input="", capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def arch_level(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The micro-architecture level builds are made for on this machine: ``MILASIM_ARCH`` if set
+    (refused, as bad input, when this CPU lacks it), else the best level this CPU and compiler
+    support, else ``portable``."""
+    flags = host_cpu_flags(cpuinfo)
+    wanted = os.environ.get(ARCH_ENV, "").strip()
+    if wanted:
+        if wanted == PORTABLE:
+            return PORTABLE
+        if wanted not in ARCH_LEVELS:
+            raise InputError(f"{ARCH_ENV}: expected one of {PORTABLE}, "
+                             f"{', '.join(sorted(ARCH_LEVELS))} (or unset: the best this CPU "
+                             f"supports), got {wanted!r}")
+        missing = sorted(ARCH_LEVELS[wanted] - flags)
+        if missing:
+            raise InputError(f"{ARCH_ENV}={wanted}: this CPU lacks {', '.join(missing)}; unset "
+                             f"{ARCH_ENV} on this node to build for what it has")
+        return wanted
+    for level, needed in ARCH_LEVELS.items():
+        if needed <= flags and compiler_knows(level):
+            return level
+    return PORTABLE
+
+
 def compile_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
-    """COMPILE_FLAGS, plus ``-march=$MILASIM_ARCH`` when that is set and this CPU supports it.
+    """COMPILE_FLAGS plus ``-march=<level>`` for this machine's :func:`arch_level`."""
+    level = arch_level(cpuinfo)
+    return list(COMPILE_FLAGS) if level == PORTABLE else [*COMPILE_FLAGS, f"-march={level}"]
 
-    A level this CPU lacks is an InputError before anything is built, instead of a binary that
-    dies with SIGILL on this node.
-    """
-    arch = os.environ.get(ARCH_ENV, "").strip()
-    if not arch:
-        return list(COMPILE_FLAGS)
-    if arch not in ARCH_LEVELS:
-        raise InputError(f"{ARCH_ENV}: expected one of {', '.join(ARCH_LEVELS)} (or unset), "
-                         f"got {arch!r}")
-    missing = sorted(ARCH_LEVELS[arch] - host_cpu_flags(cpuinfo))
-    if missing:
-        raise InputError(f"{ARCH_ENV}={arch}: this CPU lacks {', '.join(missing)}; unset "
-                         f"{ARCH_ENV} on this node (builds stay portable without it)")
-    return [*COMPILE_FLAGS, f"-march={arch}"]
-
-_SEED_CODE = """
+_RUNTIME_CODE = """
+// milasim: the seed and the simulated duration are run-time values (MILASIM_SEED,
+// MILASIM_DURATION_S), not numbers compiled into main.cpp
+const double _milasim_duration_env = getenv("MILASIM_DURATION_S") ? atof(getenv("MILASIM_DURATION_S")) : -1.0;
 {
-    // milasim: the seed is a run-time value (MILASIM_SEED), not compiled into main.cpp
     const char* _milasim_seed_env = getenv("MILASIM_SEED");
     const unsigned long _milasim_seed = _milasim_seed_env ? strtoul(_milasim_seed_env, NULL, 10) : 0UL;
     for (int _i = 0; _i < %(threads)d; _i++)
         brian::_random_generators[_i].seed(_milasim_seed + _i);
 }
 """
+#: The call Brian2 writes into main.cpp, and what it becomes: the run-time duration when given.
+_RUN_CALL = re.compile(r"(milasim_network\.run\()([^,]+)(,)")
+_RUN_CALL_NEW = r"\1(_milasim_duration_env > 0 ? _milasim_duration_env : \2)\3"
 
 # Progress lines on stdout, read by Build.run: "MILASIM_PROGRESS <fraction> <elapsed_s>".
-# Printed by a run_regularly operation every 1/PROGRESS_STEPS of the simulated time, not by Brian2's
-# ``report=``: with a report function, Brian2's standalone loop calls std::clock() (a system call,
-# ~0.5 us) before every object on every time step, which was ~45 % of the run time of the small
-# LTP preparation and ~9 % of the default network's (docs/performance.md).
-PROGRESS_STEPS = 100
+# Printed by a run_regularly operation (every PROGRESS_DT_S of simulated time; a line only when
+# the fraction done has advanced by 1 %), not by Brian2's ``report=``: with a report function,
+# Brian2's standalone loop calls std::clock() (a system call, ~0.5 us) before every object on
+# every time step, which was ~45 % of the run time of the small LTP preparation and ~9 % of the
+# default network's (docs/performance.md). The duration comes from MILASIM_DURATION_S, like the
+# run's own.
+PROGRESS_DT_S = 0.01
 _PROGRESS_CPP = """
-double milasim_progress(const double t, const double duration)
+double milasim_progress(const double t, const double compiled_duration)
 {
     static const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    const double elapsed = std::chrono::duration<double>(
-        std::chrono::steady_clock::now() - start).count();
-    std::cout << "MILASIM_PROGRESS " << (duration > 0 ? t / duration : 1.0) << " " << elapsed
-              << std::endl << std::flush;
+    static const double duration = getenv("MILASIM_DURATION_S") ?
+        atof(getenv("MILASIM_DURATION_S")) : compiled_duration;
+    static double shown = -1.0;
+    const double fraction = duration > 0 ? t / duration : 1.0;
+    if (fraction - shown >= 0.01 || fraction >= 0.999999) {
+        shown = fraction;
+        const double elapsed = std::chrono::duration<double>(
+            std::chrono::steady_clock::now() - start).count();
+        std::cout << "MILASIM_PROGRESS " << fraction << " " << elapsed << std::endl << std::flush;
+    }
     return 0.0;
 }
 """
@@ -129,7 +174,7 @@ def _progress_reporter(duration_s: float) -> Any:
     """A one-element group whose regular operation prints the progress line (no RNG use)."""
     from brian2 import NeuronGroup, check_units, implementation, second
 
-    @implementation("cpp", _PROGRESS_CPP, headers=["<chrono>", "<iostream>"])
+    @implementation("cpp", _PROGRESS_CPP, headers=["<chrono>", "<iostream>", "<cstdlib>"])
     @check_units(t=second, duration=second, result=1)
     def milasim_progress(t, duration):  # pragma: no cover - cpp_standalone only
         raise NotImplementedError("milasim_progress exists in C++ only")
@@ -137,9 +182,8 @@ def _progress_reporter(duration_s: float) -> Any:
     group = NeuronGroup(1, "progress_calls : 1", name="milasim_progress",
                         namespace={"milasim_progress": milasim_progress,
                                    "run_duration": duration_s * second})
-    period = max(duration_s / PROGRESS_STEPS, 1e-3)
     group.run_regularly("progress_calls += 1 + milasim_progress(t, run_duration)",
-                        dt=period * second, when="end", name="milasim_progress_report")
+                        dt=PROGRESS_DT_S * second, when="end", name="milasim_progress_report")
     return group
 
 
@@ -315,22 +359,29 @@ class Build:
         seed: int,
         workdir: Path,
         *,
+        duration_s: float | None = None,
         progress: bool = False,
         log_path: Path | None = None,
         label: str = "simulating",
     ) -> dict[str, np.ndarray]:
-        """Run the binary; returns the monitored arrays. RunError (log kept) if it fails."""
+        """Run the binary for ``duration_s`` of simulated time (default: the build's own); returns
+        the monitored arrays. RunError (log kept) if it fails. Neither the seed nor the duration
+        is compiled in: changing them never invokes the compiler."""
         workdir = Path(workdir).resolve()
         results_dir = workdir / f".brian-results-{os.getpid()}"
         shutil.rmtree(results_dir, ignore_errors=True)
         results_dir.mkdir(parents=True)
         log_path = Path(log_path) if log_path else workdir / "run.log"
         cmd = self.command(params, results_dir)
-        env = {**os.environ, "MILASIM_SEED": str(int(seed))}
-        bar = _progress_bar(self.duration_s, label) if progress else None
+        duration = self.duration_s if duration_s is None else float(duration_s)
+        if not (np.isfinite(duration) and duration > 0):
+            raise ValueError(f"duration_s must be a finite number > 0, got {duration_s}")
+        env = {**os.environ, "MILASIM_SEED": str(int(seed)), "MILASIM_DURATION_S": repr(duration)}
+        bar = _progress_bar(duration, label) if progress else None
         try:
             with open(log_path, "a") as log:
-                log.write(f"$ MILASIM_SEED={seed} {' '.join(cmd)}\n")
+                log.write(f"$ MILASIM_SEED={seed} MILASIM_DURATION_S={duration!r} "
+                          f"{' '.join(cmd)}\n")
                 log.flush()
                 proc = subprocess.Popen(
                     cmd, cwd=self.directory, env=env, stdout=subprocess.PIPE,
@@ -341,7 +392,7 @@ class Build:
                     if line.startswith("MILASIM_PROGRESS"):
                         if bar is not None:
                             fraction = float(line.split()[1])
-                            bar.n = round(fraction * self.duration_s, 3)
+                            bar.n = round(fraction * duration, 3)
                             bar.refresh()
                         continue
                     log.write(line)
@@ -449,14 +500,19 @@ def _build_in_this_process(blueprint: Blueprint, directory: Path) -> None:
     from brian2 import Network, device, prefs, second, set_device
 
     flags = compile_flags()
+    structure = dict(blueprint.structure)
+    threads = int(structure.get("threads", 1))
     prefs.codegen.cpp.extra_compile_args_gcc = flags
-    prefs.devices.cpp_standalone.openmp_threads = 0
+    # one thread: no OpenMP at all (a single-threaded binary, one random stream)
+    prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
+    if structure.get("precision", "float64") == "float32":
+        prefs.core.default_float_dtype = np.float32
     set_device("cpp_standalone", build_on_run=False, directory=str(directory))
-    device.insert_code("main", _SEED_CODE % {"threads": 1})
+    device.insert_code("main", _RUNTIME_CODE % {"threads": max(threads, 1)})
 
     module_name, func_name = blueprint.builder.split(":")
     builder = getattr(importlib.import_module(module_name), func_name)
-    spec: BuildSpec = builder(dict(blueprint.structure))
+    spec: BuildSpec = builder(structure)
 
     net = Network(*spec.objects, _progress_reporter(spec.duration_s), name="milasim_network")
     net.run(spec.duration_s * second)
@@ -474,7 +530,13 @@ def _build_in_this_process(blueprint: Blueprint, directory: Path) -> None:
             "dtype": np.dtype(var.dtype).str,
             "ncols": int(shape[1]) if shape else None,
         }
-    device.build(directory=str(directory), compile=True, run=False)
+    device.build(directory=str(directory), compile=False, run=False)
+    main_cpp = directory / "main.cpp"
+    code, n = _RUN_CALL.subn(_RUN_CALL_NEW, main_cpp.read_text())
+    if n != 1:
+        raise RuntimeError(f"expected one milasim_network.run call in {main_cpp}, found {n}")
+    main_cpp.write_text(code)
+    device.compile_source(str(directory), "gcc", False, False)
     manifest = {
         "blueprint": json.loads(blueprint.to_json()),
         "brian2_version": brian2.__version__,

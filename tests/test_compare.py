@@ -94,7 +94,8 @@ def test_table_rows_conditions_and_metrics(tmp_path, sweep):
     header = lines[0].split()
     # the condition columns, then the metric catalogue's panels of the epileptiform protocol
     assert header == ["label", "dose", "mg_mM", "glycine_uM", "glycine_site_occupancy",
-                      "burst_rate_hz", "mean_interburst_interval_s", "mean_burst_duration_s",
+                      "ictal_rate_per_min", "mean_ictal_duration_s", "mean_interictal_interval_s",
+                      "interictal_discharge_rate_hz", "k_o_peak_mM", "burst_rate_hz", "mean_interburst_interval_s", "mean_burst_duration_s",
                       "fraction_time_in_bursts", "rate_exc_hz", "rate_inh_hz", "runaway"]
     assert len(lines) == 2 + 10
 

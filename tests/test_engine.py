@@ -15,9 +15,12 @@ from sim.engine import (
     ARCH_ENV,
     ARCH_LEVELS,
     COMPILE_FLAGS,
+    PORTABLE,
     Blueprint,
+    arch_level,
     build_key,
     compile_flags,
+    compiler_knows,
     get_build,
     host_cpu_flags,
 )
@@ -155,16 +158,29 @@ def fake_cpuinfo(tmp_path: Path, flags: set[str]) -> Path:
     return path
 
 
-def test_arch_level_is_opt_in_and_part_of_the_build_key(monkeypatch, tmp_path):
+def test_the_best_level_the_cpu_supports_is_the_default_and_part_of_the_build_key(
+        monkeypatch, tmp_path):
     blueprint = Blueprint("toy_builder:build", {"n": 20, "duration_s": 0.5})
     monkeypatch.delenv(ARCH_ENV, raising=False)
-    assert compile_flags() == COMPILE_FLAGS and not any("-march" in f for f in COMPILE_FLAGS)
+    for sub in ("old", "bare", "v4"):
+        (tmp_path / sub).mkdir()
+    v3_cpu = fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v3"]) | {"fpu", "sse2"})
+    old_cpu = fake_cpuinfo(tmp_path / "old", set(ARCH_LEVELS["x86-64-v2"]))
+    bare_cpu = fake_cpuinfo(tmp_path / "bare", {"fpu", "sse2"})
+    v4_cpu = fake_cpuinfo(tmp_path / "v4", set(ARCH_LEVELS["x86-64-v4"]))
+    assert arch_level(v3_cpu) == "x86-64-v3" and compile_flags(v3_cpu)[-1] == "-march=x86-64-v3"
+    assert arch_level(old_cpu) == "x86-64-v2"
+    assert arch_level(bare_cpu) == PORTABLE and compile_flags(bare_cpu) == COMPILE_FLAGS
+    if compiler_knows("x86-64-v4"):  # gcc >= 11
+        assert arch_level(v4_cpu) == "x86-64-v4"
+    # the override: portable, or a level this CPU has
+    monkeypatch.setenv(ARCH_ENV, "portable")
+    assert compile_flags(v3_cpu) == COMPILE_FLAGS
     portable = build_key(blueprint)
-    cpu = fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v3"]) | {"fpu", "sse2"})
-    monkeypatch.setenv(ARCH_ENV, "x86-64-v3")
-    assert compile_flags(cpu) == [*COMPILE_FLAGS, "-march=x86-64-v3"]
-    if not (ARCH_LEVELS["x86-64-v3"] - host_cpu_flags()):  # this machine has AVX2 & co.
-        assert build_key(blueprint) != portable
+    monkeypatch.setenv(ARCH_ENV, "x86-64-v2")
+    assert compile_flags(v3_cpu)[-1] == "-march=x86-64-v2"
+    if not (ARCH_LEVELS["x86-64-v2"] - host_cpu_flags()):
+        assert build_key(blueprint) != portable  # one build per level in a shared cache
 
 
 def test_an_arch_level_the_cpu_lacks_or_a_typo_is_bad_input(monkeypatch, tmp_path):
@@ -175,8 +191,24 @@ def test_an_arch_level_the_cpu_lacks_or_a_typo_is_bad_input(monkeypatch, tmp_pat
     assert compile_flags(fake_cpuinfo(tmp_path, set(ARCH_LEVELS["x86-64-v3"])))[-1] == \
         "-march=x86-64-v3"
     monkeypatch.setenv(ARCH_ENV, "native")
-    with pytest.raises(InputError, match=r"^MILASIM_ARCH: expected one of x86-64-v2, x86-64-v3"):
+    with pytest.raises(InputError, match=r"^MILASIM_ARCH: expected one of portable, x86-64-v2, "
+                                         r"x86-64-v3, x86-64-v4"):
         compile_flags()
+
+
+def test_seed_and_duration_are_run_time_values(toy, tmp_path, monkeypatch):
+    """A longer run of the same build: no compiler, the monitors grow with it."""
+    monkeypatch.setenv("PATH", no_compiler_path(tmp_path))
+    short = toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=3, workdir=tmp_path)
+    long = toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=3, workdir=tmp_path, duration_s=2.0)
+    assert toy.duration_s == 0.5
+    assert short["v_t"][-1] == pytest.approx(0.499) and long["v_t"][-1] == pytest.approx(1.999)
+    # the first half second is the same run
+    n = len(short["t"])
+    np.testing.assert_array_equal(long["t"][:n], short["t"])
+    assert len(long["t"]) > 3 * n
+    with pytest.raises(ValueError, match="duration_s"):
+        toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=3, workdir=tmp_path, duration_s=0.0)
 
 
 def test_incomplete_results_are_a_run_error(toy, tmp_path):

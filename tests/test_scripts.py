@@ -34,3 +34,19 @@ def test_ltp_figures_honours_the_mechanism_switches(monkeypatch, tmp_path):
     no_drug = receptor_state(base.replace({"drug.dose_mg_per_kg": 0.0})).occupancy["exc"].before
     assert on_state.occupancy["exc"].before > no_drug + 0.1
     assert off_state.occupancy["exc"].before == pytest.approx(no_drug)
+
+
+def test_effect_sizes_gives_intervals_and_hedges_g(tmp_path, capsys):
+    script = load_script("effect_sizes")
+    rows = ["dose,rate", "0,1", "0,2", "0,3", "100,3", "100,4", "100,5", "100,"]
+    (tmp_path / "s.csv").write_text("\n".join(rows) + "\n")
+    assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "rate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    zero, dosed = lines[2].split("|"), lines[3].split("|")
+    assert zero[3].strip() == "3" and zero[4].strip().startswith("2 [")  # 2 +- 4.303 * 1/sqrt(3)
+    assert "-0.484" in zero[4] and "4.48" in zero[4]
+    assert dosed[3].strip() == "3"  # the empty cell is left out
+    assert dosed[5].strip().startswith("2 [")  # 4 - 2
+    # Hedges' g: difference 2 over pooled SD 1, times 1 - 3 / (4 * 6 - 9) = 0.8
+    assert dosed[6].strip() == "1.6"
+    assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "nope"]) == 2

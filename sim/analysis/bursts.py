@@ -30,7 +30,9 @@ Conventions
 - Runaway (saturated activity, not bursting): the smoothed rate stays >= ``runaway_rate_hz`` from
   some onset to the end of the record (dips <= ``burst_merge_gap_ms`` ignored) for at least
   ``runaway_min_fraction`` of the record, OR the mean rate over the record is >=
-  ``runaway_rate_hz``.
+  ``runaway_rate_hz`` and the rate never rests (below a tenth of ``runaway_rate_hz``) for
+  ``_RUNAWAY_REST_S`` (1 s): ictal events with ion dynamics hold the network near 200 Hz for
+  most of a record and still terminate, with seconds of post-ictal silence between them.
   A runaway run has NO bursts: :func:`detect_bursts` returns no events, and :func:`burst_metrics`
   reports ``n_bursts = n_ictal_like = n_interictal_like = n_bursts_truncated = 0`` and NaN for
   every per-burst quantity (``burst_rate_hz``, durations, intervals, ``fraction_time_in_bursts``,
@@ -56,6 +58,7 @@ from scipy.ndimage import gaussian_filter1d
 #: Populations pooled by default: the recurrent network (``input`` generators are not part of it).
 NETWORK_POPULATIONS = ("exc", "inh")
 
+_RUNAWAY_REST_S = 1.0  # a rest this long means the high state ends: not a runaway
 _EPS = 1e-9  # tolerance, in bins, for times that fall on a bin edge up to rounding
 
 
@@ -73,7 +76,7 @@ class BurstParams:
     burst_min_excess_hz: float = 5.0
     burst_min_duration_ms: float = 20.0
     burst_merge_gap_ms: float = 100.0
-    ictal_min_duration_s: float = 2.5
+    ictal_min_duration_s: float = 10.0
     runaway_rate_hz: float = 100.0
     runaway_min_fraction: float = 0.25
     synchrony_bin_ms: float = 10.0
@@ -261,7 +264,9 @@ def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: flo
     pinned = bool(starts.size and stops[-1] == n and stops[-1] - starts[-1] >= min_bins)
     if pinned:
         return True, t_start_s + starts[-1] * bin_s
-    if raw.size and float(np.mean(raw)) >= p.runaway_rate_hz:
+    quiet_starts, quiet_stops = _segments(smoothed < p.runaway_rate_hz * 0.1)
+    rests = quiet_starts.size and np.max(quiet_stops - quiet_starts) * bin_s >= _RUNAWAY_REST_S
+    if raw.size and float(np.mean(raw)) >= p.runaway_rate_hz and not rests:
         return True, t_start_s + (starts[0] * bin_s if starts.size else 0.0)
     return False, float("nan")
 

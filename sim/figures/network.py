@@ -3,9 +3,10 @@
 The detected events, the detection trace and its threshold are read from ``/analysis`` (the
 protocol stored them when it analysed the run); nothing here detects again.
 
-- :func:`plot_run`: raster (<= 500 neurons, exc and inh coloured) over population rates, events
-  shaded (ictal-like darker than interictal-like), the warm-up left out of the analysis marked,
-  conditions in the title (:func:`run_title`).
+- :func:`plot_run`: raster (<= 500 neurons, exc and inh coloured) over population rates and, for
+  a network with ion dynamics, [K+]o and mean [Na+]i; ictal events shaded orange, interictal
+  discharges grey, the warm-up left out of the burst analysis marked, conditions in the title
+  (:func:`run_title`).
 - :func:`plot_burst_metrics`: durations, onset-to-onset intervals and peak rates of the events.
 - :func:`plot_run_figures`: both, into a folder (what ``milasim run`` / ``milasim plot`` write).
 """
@@ -54,6 +55,8 @@ class StoredEvents:
     ictal_min_duration_s: float
     runaway: bool
     runaway_onset_s: float
+    ictal_start_s: np.ndarray  # ictal events (the seizure-scale detector)
+    ictal_stop_s: np.ndarray
 
     @property
     def n(self) -> int:
@@ -107,6 +110,7 @@ def stored_events(run: Any) -> StoredEvents | None:
         ictal_min_duration_s=_scalar(a, "detection/ictal_min_duration_s"),
         runaway=bool(a.get("runaway", False)),
         runaway_onset_s=_scalar(a, "detection/runaway_onset_s"),
+        ictal_start_s=arr("ictal/start_s"), ictal_stop_s=arr("ictal/stop_s"),
     )
 
 
@@ -188,14 +192,44 @@ def _smooth(rate: np.ndarray, bin_s: float) -> np.ndarray:
     return gaussian_filter1d(rate, sigma, mode="nearest") if sigma > 0 and rate.size else rate
 
 
+def _inside_ictal(events: StoredEvents, a: float, b: float) -> bool:
+    return bool(np.any((events.ictal_start_s <= a) & (events.ictal_stop_s >= b)))
+
+
+def _plot_ions(ax: Any, run: Any, events: StoredEvents | None, t_stop: float) -> None:
+    """[K+]o (left axis) and the mean [Na+]i of each population (right axis)."""
+    tr = run.traces
+    t = np.asarray(tr["ions_t_s"], dtype=float)
+    ax.plot(t, np.asarray(tr["k_o_mM"], dtype=float), color=OKABE_ITO["black"], lw=1.3,
+            label="[K+]o")
+    ax.set_ylabel("[K+]o (mM)")
+    ax.set_ylim(bottom=0)
+    twin = ax.twinx()
+    lines = []
+    for pop in NETWORK_POPULATIONS:
+        key = f"na_in_{pop}_mM"
+        if key in tr:
+            lines += twin.plot(t, np.asarray(tr[key], dtype=float), lw=1.0, ls="--",
+                               color=POP_COLORS.get(pop, "k"),
+                               label=f"[Na+]i, {POP_LABELS.get(pop, pop)} (mean)")
+    twin.set_ylabel("[Na+]i (mM)")
+    twin.spines["right"].set_visible(True)
+    handles = ax.get_lines()[:1] + lines
+    ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper left",
+              bbox_to_anchor=(1.06, 1.0), frameon=False)
+    _shade(ax, events, t_stop)
+
+
 def _shade(ax: Any, events: StoredEvents | None, t_stop: float) -> None:
     if events is None:
         return
     if events.t_start_s > 0:
         ax.axvspan(0, events.t_start_s, color=WARMUP_COLOR, lw=0, zorder=0)
-    for a, b, ictal in zip(events.start_s, events.stop_s, events.ictal_like):
-        ax.axvspan(a, b, color=ICTAL_COLOR if ictal else BURST_COLOR,
-                   alpha=0.35 if ictal else 0.45, lw=0, zorder=0)
+    for a, b in zip(events.ictal_start_s, events.ictal_stop_s):
+        ax.axvspan(a, b, color=ICTAL_COLOR, alpha=0.3, lw=0, zorder=0)
+    for a, b in zip(events.start_s, events.stop_s):
+        if not _inside_ictal(events, a, b):
+            ax.axvspan(a, b, color=BURST_COLOR, alpha=0.45, lw=0, zorder=0)
     if events.runaway:
         onset = events.runaway_onset_s if math.isfinite(events.runaway_onset_s) else 0.0
         ax.axvspan(onset, t_stop, facecolor=RUNAWAY_COLOR, alpha=0.15, edgecolor=RUNAWAY_COLOR,
@@ -209,8 +243,12 @@ def plot_run(run: Any, path: Path) -> Path:
     events = stored_events(run)
     pops = network_populations(run.spikes) if run.spikes else []
     with matplotlib.rc_context(STYLE):
-        fig = new_figure((11, 7.5))
-        ax_r, ax_p = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+        ions = "k_o_mM" in run.traces and "ions_t_s" in run.traces
+        fig = new_figure((11, 9.5 if ions else 7.5))
+        if ions:
+            ax_r, ax_p, ax_k = fig.subplots(3, 1, sharex=True, height_ratios=[2.2, 1, 0.9])
+        else:
+            ax_r, ax_p = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
 
         # raster: fewer neurons when the spikes would be too many dots to draw quickly
         n_spikes = sum(len(run.spikes[p][0]) for p in pops)
@@ -238,13 +276,15 @@ def plot_run(run: Any, path: Path) -> Path:
         ax_r.set_ylabel("neuron (subsample)")
         _shade(ax_r, events, t_stop)
         if events is not None:
-            n_ictal = int(np.count_nonzero(events.ictal_like))
-            if events.n - n_ictal:
+            n_ictal = events.ictal_start_s.size
+            n_inter = sum(not _inside_ictal(events, a, b)
+                          for a, b in zip(events.start_s, events.stop_s))
+            if n_inter:
                 handles.append(Patch(color=BURST_COLOR, alpha=0.6,
-                                     label=f"interictal-like event ({events.n - n_ictal})"))
+                                     label=f"interictal discharge ({n_inter})"))
             if n_ictal:
                 handles.append(Patch(color=ICTAL_COLOR, alpha=0.5,
-                                     label=f"ictal-like event ({n_ictal})"))
+                                     label=f"ictal event ({n_ictal})"))
             if events.t_start_s > 0:
                 handles.append(Patch(color=WARMUP_COLOR, label="warm-up (not analysed)"))
             if events.runaway:
@@ -275,7 +315,11 @@ def plot_run(run: Any, path: Path) -> Path:
                     ax_p.set_yscale("symlog", linthresh=max(events.threshold_hz, 1.0))
         _shade(ax_p, events, t_stop)
         ax_p.set_ylabel("rate (Hz)")
-        ax_p.set_xlabel("time (s)")
+        if ions:
+            _plot_ions(ax_k, run, events, t_stop)
+            ax_k.set_xlabel("time (s)")
+        else:
+            ax_p.set_xlabel("time (s)")
         ax_p.set_xlim(0, t_stop)
         ax_p.set_ylim(bottom=0)
         if pops:

@@ -1,16 +1,21 @@
 """Brian2 equation fragments for the E/I network, composed into neuron models (PyNN style).
 
-Conductance-based leaky integrate-and-fire neurons with spike-triggered adaptation (a slow AHP
-current), AMPA / NMDA / GABA-A synapses, a tonic GlyR chloride conductance and presynaptic
-short-term depression. Every quantity a dose or a bath change touches is a ``(shared, constant)``
+Conductance-based leaky integrate-and-fire neurons with AMPA / NMDA / GABA-A synapses, a tonic GlyR
+chloride conductance, presynaptic short-term depression, and the ion dynamics that make seizures:
+a K+ share of the leak and a spike-triggered slow AHP K+ conductance, both reversing at E_K, which
+follows extracellular K+ ([K+]o, shared by the network, in the ``ions`` group); and per-neuron
+intracellular Na+, loaded by spikes and extruded by the electrogenic Na+/K+ pump, whose current
+hyperpolarises a neuron that has fired a lot. Every quantity a dose or a bath change touches is a ``(shared, constant)``
 variable with its unit in its name, set on the compiled binary's command line (``sim.engine``):
 the strings here never contain a number that a user can change.
 
 NMDA gating follows the NEST model ``iaf_bw_2001``: each neuron keeps one gating variable
 ``s_self`` for its own outgoing NMDA synapses; at a spike it adds the saturating increment
-``jump = k0 (1 - s_self)`` (k0 = 1 - exp(-alpha tau_rise), Brunel & Wang 2001 kinetics) and every
-target adds ``jump`` to its summed ``s_nmda``, which decays with tau_NMDA. One ODE per neuron instead
-of one per synapse.
+``jump = k0 (1 - s_self)`` and every target adds ``jump`` to its summed ``s_nmda``, which decays with
+tau_NMDA. One ODE per neuron instead of one per synapse. ``k0`` is the increment of the rise
+variable's integral over one spike, (alpha tau_r)^(tau_r/tau_d) gamma(1 - tau_r/tau_d, alpha tau_r)
+with gamma the lower incomplete gamma function: 0.6484 for Brunel & Wang's kinetics, as in NEST's
+``iaf_bw_2001`` (milasim <= 0.3 used 1 - exp(-alpha tau_r) = 0.6321, 2.5 % less NMDA per spike).
 
 Short-term depression is presynaptic (Tsodyks-Markram resources ``x_res``): all synapses of one
 axon see the same spike train, so one resource variable per neuron is exact for per-synapse
@@ -19,7 +24,7 @@ depression with common parameters.
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 from sim.receptors import mg_block_expr, mg_block_namespace
 
@@ -29,8 +34,17 @@ TAU_AMPA_MS = 2.0
 TAU_NMDA_DECAY_MS = 100.0
 TAU_NMDA_RISE_MS = 2.0
 NMDA_ALPHA_PER_MS = 0.5
-#: iaf_bw_2001 saturating increment, k0 = -expm1(-alpha * tau_rise) (LITERATURE 3)
-NMDA_K0 = -math.expm1(-NMDA_ALPHA_PER_MS * TAU_NMDA_RISE_MS)
+def nmda_k0(alpha_per_ms: float, tau_rise_ms: float, tau_decay_ms: float) -> float:
+    """The saturating increment of iaf_bw_2001 (NEST 3.10): (alpha tau_r)^(tau_r/tau_d) times the
+    lower incomplete gamma function gamma(1 - tau_r/tau_d, alpha tau_r)."""
+    from scipy.special import gamma, gammainc
+
+    x, s = alpha_per_ms * tau_rise_ms, 1.0 - tau_rise_ms / tau_decay_ms
+    return float(x ** (tau_rise_ms / tau_decay_ms) * gammainc(s, x) * gamma(s))
+
+
+#: 0.6484 for rise 2 ms, decay 100 ms, alpha 0.5 /ms
+NMDA_K0 = nmda_k0(NMDA_ALPHA_PER_MS, TAU_NMDA_RISE_MS, TAU_NMDA_DECAY_MS)
 # GABA-A decay 5-10 ms (LITERATURE 3); 10 ms taken.
 TAU_GABA_MS = 10.0
 # Reversal potentials: E_exc 0 mV (Brunel & Wang 2001); E_GABA -70 to -80 mV (Otis & Mody 1992),
@@ -50,7 +64,8 @@ CELL_TYPES = {
 
 # --------------------------------------------------------------------------- fragments
 MEMBRANE = """
-dv/dt = (g_leak * (E_L - v) + I_syn + I_glyr - w_ad) / C_m : volt (unless refractory)
+dv/dt = (I_leak + I_syn + I_glyr + I_ahp - I_pump) / C_m : volt (unless refractory)
+I_leak = g_leak * ((1 - k_leak_fraction) * (e_nonk_mV * mV - v) + k_leak_fraction * (E_K - v)) : amp
 g_leak : siemens (constant)
 v_th : volt (constant)
 """
@@ -78,8 +93,28 @@ occupancy = occupancy_before + (occupancy_after - occupancy_before) * washed_in 
 I_glyr = g_glyr_nS * nS * (glyr_before + (glyr_after - glyr_before) * washed_in) * (E_inh - v) : amp
 """
 
+# The slow AHP: a K+ conductance each spike opens, closing with tau_adapt. It lumps the slow K+
+# currents that sustained firing recruits (Ca2+- and Na+-activated, sAHP and K_Na); during a
+# seizure-like event it grows to several times the leak (see the README's Results). Both it and
+# the K+ leak reverse at E_K, which the ions group computes from [K+]o.
 ADAPTATION = """
-dw_ad/dt = -w_ad / (tau_adapt_s * second) : amp
+dg_ahp/dt = -g_ahp / (tau_adapt_s * second) : siemens
+I_ahp = g_ahp * (E_K - v) : amp
+E_K = ek_mV * mV : volt
+ek_mV : 1
+"""
+
+# Intracellular Na+ (mM) of each neuron: each spike brings na_per_spike_mM in; the Na+/K+ pump
+# (3 Na+ out, 2 K+ in per cycle, rate in mM/s) extrudes it, and it relaxes towards rest by other
+# routes (exchange, diffusion into the rest of the cell) with na_relax_per_s (Epileptor-2). Its rate is sigmoid in [Na+]i and in
+# [K+]o (Cressman et al. 2009; the [K+]o factor is shared, from the ions group). Only the pump's
+# excess over its resting rate moves Na+ and makes current: at rest the pump balances a constant
+# Na+ leak, and its resting current is part of the leak's reversal potential.
+SODIUM = """
+dna_in/dt = (-3 * (pump - pump_rest_mM_s) + na_relax_per_s * (na_rest_mM - na_in)) * Hz : 1
+pump = pump_max_mM_s * pump_k / (1 + exp((na_half_mM - na_in) / na_slope_mM)) : 1
+I_pump = pump_pA_per_mM_s * pA * (pump - pump_rest_mM_s) : amp
+pump_k : 1
 """
 
 PRESYNAPTIC = """
@@ -95,14 +130,67 @@ RUNTIME_NEURON_PARAMS = (
     "occupancy_before", "occupancy_after", "washin_t_s",
     "glyr_before", "glyr_after", "g_glyr_nS",
     "apv_unblocked", "gaba_unblocked", "g_nmda_nS", "g_drive_nS",
-    "b_adapt_pA", "tau_adapt_s", "tau_rec_s", "u_dep",
+    "b_ahp_nS", "tau_adapt_s", "tau_rec_s", "u_dep",
+    "k_leak_fraction", "e_nonk_mV",
+    "pump_max_mM_s", "pump_rest_mM_s", "pump_pA_per_mM_s", "na_half_mM", "na_slope_mM",
+    "na_per_spike_mM", "na_rest_mM", "na_relax_per_s",
 )
 
 RUNTIME_DECLARATIONS = "\n".join(f"{name} : 1 (shared, constant)" for name in RUNTIME_NEURON_PARAMS)
 
 NEURON_EQUATIONS = "\n".join(
-    [MEMBRANE, SYNAPTIC_CURRENTS, NMDA, BATH, ADAPTATION, PRESYNAPTIC, RUNTIME_DECLARATIONS]
+    [MEMBRANE, SYNAPTIC_CURRENTS, NMDA, BATH, ADAPTATION, SODIUM, PRESYNAPTIC,
+     RUNTIME_DECLARATIONS]
 )
+
+# --------------------------------------------------------------------------- extracellular K+
+# One well-mixed extracellular space for the network (the ``ions`` group, one element). [K+]o
+# rises with every spike of any neuron (k_per_spike_mM / N: the population's K+ efflux into the
+# extracellular space) and is cleared by glial uptake (sigmoid in [K+]o), diffusion to the bath
+# (first order) and the neurons' Na+/K+ pumps (2 K+ per cycle, times the intra/extracellular
+# volume ratio; Cressman et al. 2009) and a saturable glial buffer (after Kager et al. 2000 and
+# Bazhenov et al. 2004): uptake proportional to the excess [K+]o and to the buffer's free share,
+# the buffered K+ leaving it slowly (spatial buffering). The buffer clears the K+ of background
+# firing, and a seizure fills it, so [K+]o then climbs to ictal levels. Each clearance is counted
+# as its excess over its value at rest, so [K+]o rests at the bath's. E_K (Nernst, 37 C) and the pump's [K+]o factor are computed
+# here once per step and copied into every neuron (K_INTO_NEURONS).
+IONS = """
+dK_o/dt = -(glia - glia_rest + k_diffusion_per_s * (K_o - k_bath_mM)
+            + k_pump_volume_factor * (pump_mean - pump_rest_mM_s) + buffer_uptake) * Hz : 1
+buffer_uptake = buffer_rate_per_s * clip(K_o - k_bath_mM, 0, 1000) * (1 - k_buffered / buffer_capacity_mM) : 1
+dk_buffered/dt = (buffer_uptake - buffer_release_per_s * k_buffered) * Hz : 1
+glia = glia_max_mM_s / (1 + exp((glia_half_mM - K_o) / glia_slope_mM)) : 1
+glia_rest = glia_max_mM_s / (1 + exp((glia_half_mM - k_bath_mM) / glia_slope_mM)) : 1
+pump_mean = (pump_total_exc + pump_total_inh) / n_cells : 1
+pump_total_exc : 1
+pump_total_inh : 1
+na_total_exc : 1
+na_total_inh : 1
+ek_mV : 1
+pump_k : 1
+"""
+#: Once per step: E_K and the pump's [K+]o factor from the current [K+]o.
+IONS_UPDATE = """
+ek_mV = ek_slope_mV * log(K_o / k_in_mM)
+pump_k = 1 / (1 + exp((pump_k_half_mM - K_o) / pump_k_slope_mM))
+"""
+#: The ions group's E_K and pump factor into each neuron (a summed variable of its one synapse).
+K_INTO_NEURONS = """
+ek_mV_post = ek_mV_pre : 1 (summed)
+pump_k_post = pump_k_pre : 1 (summed)
+"""
+#: Each spike of a neuron adds its share of K+ efflux to the extracellular space.
+K_RELEASE_ON_PRE = "K_o_post += k_per_spike_mM / n_cells"
+K_RELEASE_MODEL = "k_per_spike_mM : 1 (shared, constant)"
+#: Runtime parameters of the ions group.
+RUNTIME_ION_PARAMS = (
+    "k_bath_mM", "k_diffusion_per_s", "glia_max_mM_s", "glia_half_mM", "glia_slope_mM",
+    "k_pump_volume_factor", "pump_rest_mM_s", "k_in_mM", "pump_k_half_mM", "pump_k_slope_mM",
+    "buffer_rate_per_s", "buffer_capacity_mM", "buffer_release_per_s",
+)
+ION_EQUATIONS = IONS + "\n".join(f"{name} : 1 (shared, constant)" for name in RUNTIME_ION_PARAMS)
+#: Nernst slope RT/F at 37 C, mV: E_K = 26.7 mV ln([K+]o / [K+]i).
+EK_SLOPE_MV = 26.7
 
 THRESHOLD = "v > v_th"
 
@@ -110,7 +198,8 @@ THRESHOLD = "v > v_th"
 # fully recovered synapse), and the saturating NMDA increment for this neuron's targets.
 RESET = """
 v = V_reset
-w_ad += b_adapt_pA * pA
+g_ahp += b_ahp_nS * nS
+na_in += na_per_spike_mM
 release = x_res
 x_res -= u_dep * x_res
 nmda_jump = nmda_k0 * release * (1 - s_self)
@@ -125,6 +214,17 @@ s_nmda_post += nmda_jump_pre
 INH_ON_PRE = "g_gaba_post += w_gaba_nS * nS"
 EXC_SYNAPSE_MODEL = "w_ampa_nS : 1 (shared, constant)"
 INH_SYNAPSE_MODEL = "w_gaba_nS : 1 (shared, constant)"
+
+
+def refractory_period(t_ref: Any, dt: Any) -> Any:
+    """The refractory period to give Brian2 so that a neuron is clamped for exactly ``t_ref``.
+
+    Brian2 integrates a neuron again once ``timestep(t - lastspike) >= timestep(refractory)``, that
+    is ``t_ref / dt`` steps after the spike, having skipped ``t_ref / dt - 1`` updates: a 2 ms period
+    clamped the neuron for 1.9 ms at dt = 0.1 ms. NEST's ``iaf_bw_2001`` clamps it for
+    ``t_ref / dt`` updates (a neuron driven to threshold in 7.0 ms fires every 9.0 ms with a 2 ms
+    period, as in continuous time; Brian2 gave 8.9 ms). One step more does the same here."""
+    return t_ref + dt
 
 
 def namespace(cell_type: str) -> dict:
@@ -142,5 +242,6 @@ def namespace(cell_type: str) -> dict:
         "tau_gaba": TAU_GABA_MS * ms,
         "tau_nmda": TAU_NMDA_DECAY_MS * ms,
         "nmda_k0": NMDA_K0,
+        "ek_slope_mV": EK_SLOPE_MV,
         **mg_block_namespace(),
     }

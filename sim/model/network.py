@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from sim.engine import BuildSpec
 from sim.model import equations as eq
 
@@ -21,6 +23,10 @@ from sim.model import equations as eq
 RECORD_ALL_UP_TO = 20_000
 #: Pyramidal cells whose NMDA conductance and membrane potential are stored (1 ms resolution).
 TRACED_NEURONS = 20
+#: The duration compiled into the binary; never used: every run passes its own at run time.
+NOMINAL_DURATION_S = 1.0
+#: Sampling of [K+]o and the mean [Na+]i, ms.
+ION_TRACE_DT_MS = 10.0
 
 # The event-driven drive (``network.drive_model = "event"``): the N inputs of a neuron at rate r
 # superpose to one Poisson process of rate R = N r, simulated exactly by its arrival times. Each
@@ -40,8 +46,8 @@ DRIVE_FIRST_ARRIVAL = "-log(rand()) / drive_total_rate"
 
 def build_network(structure: dict[str, Any]) -> BuildSpec:
     from brian2 import (
-        Hz, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses, defaultclock, mV,
-        ms, nS,
+        Hz, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses, defaultclock,
+        mV, ms, nS,
     )
 
     defaultclock.dt = structure["dt_ms"] * ms
@@ -51,6 +57,14 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     event_drive = drive == "event"
     groups = {}
     params: dict[str, list] = {}
+    n_cells = sum(sizes.values())
+    # the shared extracellular space: [K+]o, E_K and the pump's [K+]o factor (one element)
+    ions = NeuronGroup(1, eq.ION_EQUATIONS, method="euler", name="ions",
+                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eq.EK_SLOPE_MV})
+    ions.run_regularly(eq.IONS_UPDATE, when="start", name="ions_update")
+    for name in eq.RUNTIME_ION_PARAMS:
+        params[f"ions.{name}"] = [getattr(ions, name)]
+    params["ions.K_o"] = [ions.K_o]  # starts at the bath's [K+]o (a run-time value)
     for pop, n in sizes.items():
         cell = eq.CELL_TYPES[pop]
         namespace = {**eq.namespace(pop), "g_L": cell["g_L_nS"] * nS,
@@ -60,9 +74,10 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
             n, eq.NEURON_EQUATIONS + ("\n" + DRIVE_STATE if event_drive else ""),
-            threshold=eq.THRESHOLD, reset=eq.RESET, refractory=cell["t_ref_ms"] * ms,
+            threshold=eq.THRESHOLD, reset=eq.RESET,
+            refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
             events={"drive": DRIVE_EVENT} if event_drive else None,
-            method="euler", namespace=namespace, name=pop,
+            method=structure.get("method", "euler"), namespace=namespace, name=pop,
         )
         if event_drive:  # same slot as PoissonInput: after the thresholds, before the resets
             group.run_on_event("drive", DRIVE_ON_EVENT, when="synapses")
@@ -76,6 +91,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         groups[pop] = group
         for name in eq.RUNTIME_NEURON_PARAMS:
             params[f"{pop}.{name}"] = [getattr(group, name)]
+        params[f"{pop}.na_in"] = [group.na_in]  # starts at the resting [Na+]i (run-time)
 
     delay = structure["synaptic_delay_ms"] * ms
     p = structure["connection_probability"]
@@ -96,6 +112,19 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         weight = "w_ampa_nS" if excitatory else "w_gaba_nS"
         params[f"{name}.{weight}"] = [getattr(syn, weight)]
 
+    # every neuron's spikes release K+ into the shared space; its pump takes K+ back
+    for pop, group in groups.items():
+        kout = Synapses(group, ions, model=f"{eq.K_RELEASE_MODEL}\n"
+                        f"pump_total_{pop}_post = pump_pre : 1 (summed)\n"
+                        f"na_total_{pop}_post = na_in_pre : 1 (summed)",
+                        on_pre=eq.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
+                        name=f"kout_{pop}")
+        kout.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
+        kin = Synapses(ions, group, model=eq.K_INTO_NEURONS, name=f"kin_{pop}")
+        kin.connect(i=np.zeros(len(group), dtype=int), j=np.arange(len(group)))
+        synapses += [kout, kin]
+        params["k_per_spike_mM"] = [*params.get("k_per_spike_mM", []), kout.k_per_spike_mM]
+
     # PoissonInput takes no name= (brian2 2.9); it is named <group>_poissoninput*.
     drives = [
         PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],
@@ -114,7 +143,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         recorded[pop] = n_rec
         # the final state of every neuron, to catch a numerical blow-up anywhere in the network
         outputs[f"{pop}_v_final"] = (group, "v")
-        outputs[f"{pop}_w_final"] = (group, "w_ad")
+        outputs[f"{pop}_na_final"] = (group, "na_in")
     # A few pyramidal cells' NMDA conductance and voltage at 1 ms: the "NMDA drive" read-out.
     n_traced = min(TRACED_NEURONS, sizes["exc"])
     traces = StateMonitor(groups["exc"], ["g_nmda", "v"], record=range(n_traced), dt=1 * ms,
@@ -122,9 +151,16 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     monitors.append(traces)
     outputs.update({"trace_t": (traces, "t"), "trace_g_nmda": (traces, "g_nmda"),
                     "trace_v": (traces, "v")})
+    # the ion time courses: [K+]o and each population's mean [Na+]i
+    ion_trace = StateMonitor(ions, ["K_o", "na_total_exc", "na_total_inh"], record=[0],
+                             dt=ION_TRACE_DT_MS * ms, name="ion_traces")
+    monitors.append(ion_trace)
+    outputs.update({"ion_t": (ion_trace, "t"), "k_o": (ion_trace, "K_o"),
+                    "na_total_exc": (ion_trace, "na_total_exc"),
+                    "na_total_inh": (ion_trace, "na_total_inh")})
     return BuildSpec(
-        objects=[*groups.values(), *synapses, *drives, *monitors],
-        duration_s=structure["duration_s"],
+        objects=[ions, *groups.values(), *synapses, *drives, *monitors],
+        duration_s=NOMINAL_DURATION_S,  # each run gives its own (Build.run(duration_s=...))
         params=params,
         outputs=outputs,
         info={"n_nodes": sizes, "recorded": recorded},

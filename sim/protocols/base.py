@@ -33,10 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass
 class Simulation:
-    """The compiled build a run used and the arrays its binary returned."""
+    """The compiled build a run used, the simulated time and the arrays its binary returned."""
 
     build: Build
     outputs: dict[str, np.ndarray]
+    duration_s: float
 
     @property
     def compiler(self) -> str:
@@ -70,14 +71,21 @@ class Protocol(ABC):
     def progress_label(self, cfg: Config) -> str:
         return self.name
 
+    def duration(self, cfg: Config) -> float | None:
+        """The simulated time of a run of ``cfg``, given to the binary at run time (None: the
+        build's own, for protocols whose schedule is compiled)."""
+        return None
+
     def simulate(self, cfg: Config, state: ReceptorState, workdir: Path, *,
                  progress: bool = False, log_path: Path | None = None) -> Simulation:
         """Compile (once per blueprint) and run the binary with this run's values."""
         build = get_build(self.blueprint(cfg), quiet=not progress)
+        duration = self.duration(cfg)
+        duration = build.duration_s if duration is None else float(duration)
         outputs = build.run(self.runtime_params(cfg, state), seed=cfg.simulation.seed,
-                            workdir=workdir, progress=progress, log_path=log_path,
-                            label=self.progress_label(cfg))
-        return Simulation(build=build, outputs=outputs)
+                            workdir=workdir, duration_s=duration, progress=progress,
+                            log_path=log_path, label=self.progress_label(cfg))
+        return Simulation(build=build, outputs=outputs, duration_s=duration)
 
     @abstractmethod
     def record(self, cfg: Config, state: ReceptorState,

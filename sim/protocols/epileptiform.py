@@ -16,6 +16,7 @@ never recompiles. Bursts are detected here, once, and stored with the run (``/an
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,16 +28,26 @@ from sim.analysis.bursts import (
     Bursts,
     analysed_window,
     burst_analysis,
+    pooled_spikes,
     population_rate,
+    select_populations,
+    smooth_rate,
 )
+from sim.analysis.ictal import IctalEvents, IctalParams, detect_ictal, ictal_metrics
 from sim.config import Concentration_uM, Config, NonNeg, Section
 from sim.errors import RunError
 from sim.metrics import LESS, MORE, NEUTRAL, Metric
+from sim.model import equations as eq
+from sim.model.equations import EK_SLOPE_MV
 from sim.protocols.base import Protocol, Simulation
 from sim.store import RunData
 
 BUILDER = "sim.model.network:build_network"
 POPULATIONS = ("exc", "inh")
+#: The [K+]o at which the leak rests at E_L and [Na+]i at ions.na_rest_mM (standard ACSF).
+K_REFERENCE_MM = 3.5
+#: A run starts with [Na+]i at its steady state for the bath's K+, at most this (mM).
+NA_START_CAP_MM = 60.0
 _RUNAWAY = "not defined for a runaway (saturated) run"
 
 
@@ -57,6 +68,36 @@ class EpileptiformTable(Section):
 
 
 METRICS = (
+    Metric("ictal_event_count", "ictal events", "1", ("epileptiform",), MORE, printed=True),
+    Metric("ictal_rate_per_min", "ictal event rate", "1/min", ("epileptiform",), MORE,
+           panel=True, printed=True),
+    Metric("mean_ictal_duration_s", "mean ictal duration", "s", ("epileptiform",), MORE,
+           panel=True, printed=True,
+           missing="no complete ictal event (one cut by the start or end of the run is left out)"),
+    Metric("mean_interictal_interval_s", "interval between ictal events", "s", ("epileptiform",),
+           LESS, panel=True, missing="fewer than two ictal onsets in the run"),
+    Metric("time_to_first_ictal_s", "time to the first ictal event", "s", ("epileptiform",), LESS,
+           missing="no ictal event starts inside the run"),
+    Metric("interictal_discharge_rate_hz", "interictal discharge rate", "Hz", ("epileptiform",),
+           NEUTRAL, panel=True, printed=True, missing="the run is all ictal"),
+    Metric("k_o_peak_mM", "peak extracellular K+", "mM", ("epileptiform",), MORE, panel=True,
+           printed=True),
+    Metric("postictal_suppression_s", "post-ictal suppression", "s", ("epileptiform",), NEUTRAL,
+           missing="no ictal event is followed by activity before the run ends"),
+    Metric("tonic_duration_s", "tonic phase", "s", ("epileptiform",), MORE,
+           missing="no complete ictal event"),
+    Metric("clonic_first_hz", "clonic burst rate, first half", "Hz", ("epileptiform",),
+           missing="no complete ictal event with a clonic phase"),
+    Metric("clonic_last_hz", "clonic burst rate, second half", "Hz", ("epileptiform",),
+           missing="no complete ictal event with a clonic phase"),
+    Metric("rate_exc_in_events_hz", "excitatory rate inside events", "Hz", ("epileptiform",),
+           MORE, printed=True, missing="no event"),
+    Metric("rate_exc_between_events_hz", "excitatory rate between events", "Hz",
+           ("epileptiform",), MORE, printed=True, missing="no time outside events"),
+    Metric("rate_inh_in_events_hz", "inhibitory rate inside events", "Hz", ("epileptiform",),
+           NEUTRAL, missing="no event"),
+    Metric("rate_inh_between_events_hz", "inhibitory rate between events", "Hz",
+           ("epileptiform",), NEUTRAL, missing="no time outside events"),
     Metric("burst_rate_hz", "burst rate", "Hz", ("epileptiform",), MORE, panel=True,
            printed=True, missing=_RUNAWAY),
     Metric("mean_interburst_interval_s", "interval between bursts", "s", ("epileptiform",), LESS,
@@ -107,15 +148,73 @@ def structure_of(cfg: Config) -> dict[str, Any]:
         "drive_inputs": net.drive_inputs,
         "drive_rate_hz": net.drive_rate_hz,
         "drive_model": net.drive_model,
+        "method": net.integration,
         "dt_ms": cfg.simulation.dt_ms,
-        "duration_s": cfg.protocol.duration_s,
+        "precision": cfg.simulation.precision,
+        "threads": cfg.simulation.threads,
+    }
+
+
+def ek_mV(cfg: Config, k_out_mM: float) -> float:
+    """E_K (mV) at extracellular K+ ``k_out_mM`` (Nernst, 37 C)."""
+    return EK_SLOPE_MV * math.log(k_out_mM / cfg.ions.k_in_mM)
+
+
+def pump_rate(cfg: Config, na_in_mM: float, k_out_mM: float) -> float:
+    """The Na+/K+ pump rate (mM/s) at ``na_in_mM`` and ``k_out_mM`` (the equations' own law)."""
+    ions = cfg.ions
+    return (ions.pump_max_mM_s / (1 + math.exp((ions.na_half_mM - na_in_mM) / ions.na_slope_mM))
+            / (1 + math.exp((ions.pump_k_half_mM - k_out_mM) / ions.pump_k_slope_mM)))
+
+
+def na_steady_state(cfg: Config, k_out_mM: float, pump_rest_mM_s: float) -> float:
+    """The resting [Na+]i at ``k_out_mM``: where pump and relaxation balance the Na+ leak."""
+    from scipy.optimize import brentq
+
+    ions = cfg.ions
+
+    def net(na: float) -> float:
+        return (-3 * (pump_rate(cfg, na, k_out_mM) - pump_rest_mM_s)
+                + ions.na_relax_per_s * (ions.na_rest_mM - na))
+
+    if net(NA_START_CAP_MM) > 0:  # the pump cannot keep up at this [K+]o
+        return NA_START_CAP_MM
+    return float(brentq(net, 0.0, NA_START_CAP_MM))
+
+
+def ion_params(cfg: Config) -> dict[str, float]:
+    """The ions group's run-time values and the neurons' ion parameters (not per population)."""
+    ions, bath = cfg.ions, cfg.bath
+    pump_rest = pump_rate(cfg, ions.na_rest_mM, K_REFERENCE_MM)
+    # the leak rests at E_L at the reference [K+]o: its non-K+ part reverses where that needs it
+    e_l = eq.CELL_TYPES["exc"]["E_L_mV"]
+    f_k = ions.k_leak_fraction
+    e_nonk = (e_l - f_k * ek_mV(cfg, K_REFERENCE_MM)) / (1 - f_k) if f_k < 1 else e_l
+    return {
+        "ions.k_bath_mM": bath.k_mM, "ions.K_o": bath.k_mM,
+        "ions.k_diffusion_per_s": ions.k_diffusion_per_s, "ions.glia_max_mM_s": ions.glia_max_mM_s,
+        "ions.glia_half_mM": ions.glia_half_mM, "ions.glia_slope_mM": ions.glia_slope_mM,
+        "ions.k_pump_volume_factor": ions.k_pump_volume_factor,
+        "ions.pump_rest_mM_s": pump_rest, "ions.k_in_mM": ions.k_in_mM,
+        "ions.pump_k_half_mM": ions.pump_k_half_mM, "ions.pump_k_slope_mM": ions.pump_k_slope_mM,
+        "ions.buffer_rate_per_s": ions.buffer_rate_per_s,
+        "ions.buffer_capacity_mM": ions.buffer_capacity_mM,
+        "ions.buffer_release_per_s": ions.buffer_release_per_s,
+        "k_per_spike_mM": ions.k_per_spike_mM,
+        "neurons.k_leak_fraction": f_k, "neurons.e_nonk_mV": e_nonk,
+        "neurons.pump_max_mM_s": ions.pump_max_mM_s, "neurons.pump_rest_mM_s": pump_rest,
+        "neurons.na_half_mM": ions.na_half_mM,
+        "neurons.na_slope_mM": ions.na_slope_mM, "neurons.na_per_spike_mM": ions.na_per_spike_mM,
+        "neurons.na_rest_mM": ions.na_rest_mM, "neurons.na_relax_per_s": ions.na_relax_per_s,
+        "neurons.na_in": min(na_steady_state(cfg, bath.k_mM, pump_rest), NA_START_CAP_MM),
     }
 
 
 def runtime_params(cfg: Config, state) -> dict[str, float]:
     """Command-line values of one run: the receptor state (:class:`sim.conditions.ReceptorState`),
-    the bath and protocol timing, and every runtime conductance."""
+    the bath and protocol timing, the ion dynamics and every runtime conductance."""
     net, bath, proto = cfg.network, cfg.bath, cfg.protocol
+    ions = ion_params(cfg)
     mg_from = bath.mg_mM if proto.mg_washout_from_mM is None else proto.mg_washout_from_mM
     washin_t = proto.glycine_washin_start_s if proto.glycine_washin_uM is not None else 1e9
     common = {
@@ -132,13 +231,20 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "tau_rec_s": net.depression_tau_rec_s,
         "u_dep": net.depression_u,
     }
+    common.update({k.split(".", 1)[1]: v for k, v in ions.items() if k.startswith("neurons.")})
+    # the pump current scales with the cell's size (its capacitance; the key is a pyramidal cell's)
+    pump_pa = {pop: cfg.ions.pump_pA_per_mM_s * eq.CELL_TYPES[pop]["C_pF"]
+               / eq.CELL_TYPES["exc"]["C_pF"] for pop in POPULATIONS}
     per_pop = {
         "exc": {"g_nmda_nS": net.g_nmda_exc_nS, "g_drive_nS": net.g_drive_exc_nS,
-                "b_adapt_pA": net.adaptation_b_pA, "tau_adapt_s": net.adaptation_tau_s},
+                "b_ahp_nS": net.adaptation_b_nS,
+                "tau_adapt_s": net.adaptation_tau_s,
+                "pump_pA_per_mM_s": pump_pa["exc"]},
         "inh": {"g_nmda_nS": net.g_nmda_inh_nS, "g_drive_nS": net.g_drive_inh_nS,
-                "b_adapt_pA": 0.0, "tau_adapt_s": 1.0},
+                "b_ahp_nS": 0.0, "tau_adapt_s": 1.0,
+                "pump_pA_per_mM_s": pump_pa["inh"]},
     }
-    params = {}
+    params = {k: float(v) for k, v in ions.items() if not k.startswith("neurons.")}
     for pop in POPULATIONS:
         values = {**common, **per_pop[pop],
                   "occupancy_before": state.occupancy[pop].before,
@@ -162,7 +268,7 @@ def check_finite(out: dict[str, np.ndarray]) -> None:
         raise RunError(f"numerical blow-up: non-finite state in population exc at t = {t:.4f} s "
                        "(try a smaller simulation.dt_ms or check the conductances)")
     for pop in POPULATIONS:
-        for var in ("v", "w"):
+        for var in ("v", "na"):
             values = out[f"{pop}_{var}_final"]
             if not np.all(np.isfinite(values)):
                 n = int(np.sum(~np.isfinite(values)))
@@ -204,16 +310,53 @@ def store_bursts(run: RunData, bursts: Bursts) -> None:
     run.put("analysis", "detection/runaway_onset_s", bursts.runaway_onset_s, "s")
 
 
-def analyse(run: RunData, params: BurstParams, *, seed: int = 0) -> dict[str, Any]:
-    """Detect the network bursts of a run's spikes (after the warm-up) and store the metrics,
-    the events and the detection in ``run.analysis``; returns the metrics (summary.json's)."""
+def store_ictal(run: RunData, ev: IctalEvents) -> None:
+    """The ictal events (``/analysis/ictal/``): onset, end, phases and post-ictal suppression."""
+    run.put("analysis", "ictal/start_s", ev.start_s, "s")
+    run.put("analysis", "ictal/stop_s", ev.stop_s, "s")
+    run.put("analysis", "ictal/tonic_s", ev.tonic_s, "s")
+    run.put("analysis", "ictal/clonic_bursts", ev.clonic_bursts, "1")
+    run.put("analysis", "ictal/clonic_first_hz", ev.clonic_first_hz, "Hz")
+    run.put("analysis", "ictal/clonic_last_hz", ev.clonic_last_hz, "Hz")
+    run.put("analysis", "ictal/postictal_s", ev.postictal_s, "s")
+    run.put("analysis", "ictal/complete", ev.complete.astype(np.int8), "1")
+
+
+def ictal_analysis(run: RunData, params: BurstParams, ictal: IctalParams,
+                   threshold_hz: float) -> tuple[IctalEvents, dict[str, Any]]:
+    """Ictal events over the whole record (from t = 0: an ictal event outlasts the warm-up, and
+    the first one's onset is a metric), on the pooled rate smoothed and thresholded as the
+    interictal detector does after the warm-up."""
+    pops = select_populations(run.spikes)
+    times, _, n_total = pooled_spikes(run.spikes, run.n_nodes, pops)
+    bin_s = params.rate_bin_ms * 1e-3
+    pooled = population_rate(times, max(n_total, 1), run.duration_s, bin_s)
+    smoothed = smooth_rate(pooled, bin_s, params.burst_smooth_ms)
+    ev = detect_ictal(smoothed, threshold_hz, bin_s, ictal)
+    k_o = run.traces.get("k_o_mM")
+    metrics = ictal_metrics(ev, {p: run.spikes[p][0] for p in pops}, run.n_nodes, k_o)
+    return ev, metrics
+
+
+def analyse(run: RunData, params: BurstParams, *, seed: int = 0,
+            ictal: IctalParams = IctalParams()) -> dict[str, Any]:
+    """Detect the network bursts of a run's spikes (after the warm-up) and its ictal events (the
+    whole record), store the metrics, the events and the detection in ``run.analysis``; returns
+    the metrics (summary.json's)."""
     t_start, t_stop = analysed_window(params, run.duration_s)
     bursts, metrics = burst_analysis(run.spikes, run.n_nodes, t_stop, params, t_start_s=t_start,
                                      seed=seed)
+    ev, ictal_values = ictal_analysis(run, params, ictal, bursts.threshold_hz)
+    if bursts.runaway:  # a high state that never ends: no events of either kind to speak of
+        ictal_values.update({k: (0 if k == "ictal_event_count" else float("nan"))
+                             for k in ictal_values if k != "k_o_peak_mM"})
+        ev = detect_ictal(np.zeros(0), 0.0, params.rate_bin_ms * 1e-3, ictal)
+    metrics.update(ictal_values)
     for name, value in metrics.items():
         run.put("analysis", name, value, PROTOCOL.unit(name))
     run.put("analysis", "analysed_from_s", t_start, "s")
     store_bursts(run, bursts)
+    store_ictal(run, ev)
     return metrics
 
 
@@ -229,12 +372,15 @@ class Epileptiform(Protocol):
     def progress_label(self, cfg: Config) -> str:
         return "simulating"
 
+    def duration(self, cfg: Config) -> float:
+        return cfg.protocol.duration_s
+
     def record(self, cfg: Config, state, sim: Simulation) -> tuple[RunData, dict[str, Any]]:
         out, info = sim.outputs, sim.build.info
         check_finite(out)
         spikes = spikes_of(out)
         n_nodes = {k: int(v) for k, v in info["recorded"].items()}
-        duration = sim.build.duration_s
+        duration = sim.duration_s
         params = BurstParams.from_mapping(cfg.analysis.model_dump())
         bin_s = params.rate_bin_ms * 1e-3
         run = self.new_run(
@@ -243,7 +389,14 @@ class Epileptiform(Protocol):
                    for pop, (t, _) in spikes.items()},
             rate_dt_s=bin_s,
         )
-        metrics = analyse(run, params, seed=cfg.simulation.seed)
+        n_nodes_total = {k: int(v) for k, v in sim.build.info["n_nodes"].items()}
+        run.put("traces", "ions_t_s", out["ion_t"], "s")
+        run.put("traces", "k_o_mM", out["k_o"].ravel(), "mM")
+        for pop in POPULATIONS:
+            run.put("traces", f"na_in_{pop}_mM",
+                    out[f"na_total_{pop}"].ravel() / n_nodes_total[pop], "mM")
+        metrics = analyse(run, params, seed=cfg.simulation.seed,
+                          ictal=IctalParams.from_mapping(cfg.analysis.model_dump()))
         trace_t = out["trace_t"]
         g_nmda = out["trace_g_nmda"] * 1e9
         analysed = trace_t >= float(run.analysis["analysed_from_s"])

@@ -154,6 +154,8 @@ def structure_of(cfg: Config, arms: dict[str, pl.Schedule] | None = None) -> dic
     pc = cfg.plasticity
     return {
         "dt_ms": cfg.simulation.dt_ms,
+        "precision": cfg.simulation.precision,
+        "threads": cfg.simulation.threads,
         "n_post_per_arm": pc.n_neurons,
         "n_syn_per_post": pc.synapses_per_neuron,
         "nmda_cv": pc.nmda_cv,
@@ -278,7 +280,7 @@ def analyse(cfg: Config, state, sim: Simulation) -> LtpResult:
         spike_i=spike_i[order],
         n_neurons=len(arms) * n_post,
         n_neurons_per_arm=n_post,
-        duration_s=sim.build.duration_s,
+        duration_s=sim.duration_s,
         induction_spikes_per_cell=spikes_per_cell,
         compiler=sim.compiler,
         ca_traces=ca_traces,

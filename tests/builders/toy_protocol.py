@@ -41,8 +41,8 @@ class Toy(Protocol):
         n = sim.build.info["n"]
         t, i = sim.outputs["t"].astype(float), sim.outputs["i"].astype(np.int32)
         run = self.new_run(cfg, state, sim, spikes={"exc": (t, i)}, n_nodes={"exc": n},
-                           duration_s=sim.build.duration_s)
-        rate = len(t) / (n * sim.build.duration_s)
+                           duration_s=sim.duration_s)
+        rate = len(t) / (n * sim.duration_s)
         run.put("analysis", "toy_rate_hz", rate, "Hz")
         return run, {"toy_rate_hz": rate}
 

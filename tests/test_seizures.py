@@ -1,0 +1,73 @@
+"""Ictal events of the seizure network (issue 15), on the shipped configs and the real network.
+
+Each scenario is one run of minutes of simulated time on the 800-neuron seizure network
+(configs/epileptiform.toml): slow, and run in CI. The numbers asserted are the issue's targets
+(Avoli et al. 1991 for 0 Mg2+; Chamberlin & Dingledine 1989 for high K+); where the model misses
+one, the README says so and no test claims it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config import load_config
+from sim.runner import execute
+from sim.store import read_run
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def seizure_cfg(config: str = "epileptiform", **overrides):
+    return load_config(ROOT / "configs" / f"{config}.toml").replace(overrides)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    cache = {}
+
+    def get(name, config="epileptiform", **overrides):
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name)
+            cache[name] = execute(seizure_cfg(config, **overrides), out)
+            cache[name]["_dir"] = out
+        return cache[name]
+
+    return get
+
+
+def test_zero_mg_makes_recurrent_self_terminating_ictal_events(runs):
+    s = runs("mg0", **{"protocol.duration_s": 240.0})
+    assert not s["runaway"]
+    assert s["ictal_event_count"] >= 2
+    assert s["ictal_rate_per_min"] >= 0.3  # the issue asks >= 3 per 10 min
+    assert 10.0 <= s["mean_ictal_duration_s"] <= 80.0
+    assert s["postictal_suppression_s"] > 2.0  # silence after each event
+    assert s["interictal_discharge_rate_hz"] > 0.0  # discharges between events
+    assert 8.0 <= s["k_o_peak_mM"] <= 13.0
+    # inside events the network fires at ictal rates, between them it is nearly silent
+    assert s["rate_exc_in_events_hz"] > 50.0
+    assert s["rate_exc_between_events_hz"] < 5.0
+    run = read_run(s["_dir"])
+    assert run.traces["k_o_mM"].size == run.traces["ions_t_s"].size
+    assert run.analysis["ictal/start_s"].size == s["ictal_event_count"]
+
+
+def test_physiological_mg_has_no_ictal_event(runs):
+    s = runs("mg12", **{"bath.mg_mM": 1.2, "protocol.duration_s": 120.0})
+    assert s["ictal_event_count"] == 0 and not s["runaway"]
+    assert s["k_o_peak_mM"] < 5.5  # background firing barely moves [K+]o
+    assert s["rate_exc_hz"] < 15.0
+
+
+def test_apv_abolishes_ictal_events(runs):
+    s = runs("apv", **{"bath.apv_uM": 50.0, "protocol.duration_s": 60.0})
+    assert s["ictal_event_count"] == 0 and not s["runaway"]
+
+
+def test_high_k_makes_recurrent_interictal_discharges(runs):
+    s = runs("high_k", "seizure_high_k", **{"protocol.duration_s": 60.0})
+    assert s["n_bursts"] >= 5 and not s["runaway"]
+    assert 0.5 <= s["mean_interburst_interval_s"] <= 5.0  # CA3 slices: 1.4 +/- 0.1 s
