@@ -1,7 +1,7 @@
 """The ``milasim`` command: parse, call, print. No science lives here.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the key or path), 1 a run that
-failed (its log kept). See INTERFACE.md.
+failed (its log kept). The verbs, keys and output files are described in the README.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Each DIR is one of
 - a folder of run folders: ``DIR/<run>/summary.json``.
 A DIR with none of these is an :class:`~sim.errors.InputError` naming it.
 
-Every summary.json holds the INTERFACE.md keys plus ``"config"``, the fully resolved config as a
+Every summary.json holds the documented keys plus ``"config"``, the fully resolved config as a
 nested dict: dose, Mg and protocol are read from it (``config.drug.dose_mg_per_kg``, or
 ``config.drug.dose_mg`` for human runs; ``config.bath.mg_mM``; ``config.experiment.protocol``).
 

@@ -261,7 +261,7 @@ class IonsConfig(Section):
 class PlasticityConfig(Section):
     """The LTP/LTD preparation and its calcium rule (sim.protocols.ltp, docs/ltp.md).
 
-    Shouval, Bear & Cooper 2002 (LITERATURE 5) unless marked. "calibrated" values are assumed and
+    Shouval, Bear & Cooper 2002 (docs/literature.md §5) unless marked. "calibrated" values are assumed and
     were fitted once to the Dudek & Bear 1992 frequency curve (docs/ltp.md); all but the first three
     keys are runtime values (changing them does not recompile).
     """
@@ -283,7 +283,7 @@ class PlasticityConfig(Section):
     depletion: Fraction = 0.1
     tau_recovery_ms: Annotated[float, Field(gt=0, le=60_000, allow_inf_nan=False)] = 2000.0
     # NMDA gating: saturating kinetics (Brunel & Wang 2001, rise 2 ms, alpha 0.5/ms); decay 200 ms,
-    # the slow GluN2B-rich end of the 2A/2B range (LITERATURE 3; Shouval 2002 slow component 200 ms).
+    # the slow GluN2B-rich end of the 2A/2B range (docs/literature.md §3; Shouval 2002 slow component 200 ms).
     tau_nmda_ms: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 200.0
     nmda_alpha_per_ms: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.5
     # --- calcium (runtime). tau_Ca 50 ms (Shouval 2002). NMDA Ca gain calibrated: one release at
@@ -348,7 +348,7 @@ class AnalysisConfig(Section):
     # interburst level while bursts fill < (100 - p) % of the record (a median would not in 0 Mg).
     burst_baseline_percentile: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = _BURSTS.burst_baseline_percentile
     # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
-    # threshold detection as in Bakkum et al. 2014 (LITERATURE.md section 4).
+    # threshold detection as in Bakkum et al. 2014 (docs/literature.md §4).
     burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = _BURSTS.burst_threshold_factor
     # Absolute floor above baseline (spikes per neuron per second), so that a silent baseline does
     # not make every stray spike a burst. Assumed.
@@ -588,7 +588,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
     ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()}
     shown = f"{got!r}" if isinstance(got, str) else f"{got}"
     if kind == "extra_forbidden":
-        return f"{loc}: unknown key (see the README's config reference)"
+        return f"{loc}: unknown key (every key: docs/config.md)"
     if kind == "value_error":  # our own validators already name their keys
         return str(ctx.get("error", error["msg"]))
     expected = {

@@ -12,7 +12,7 @@ RESULTS_ROOT = Path("results")
 
 
 def default_out_dir(config_path: Path) -> Path:
-    """``results/<config stem>/`` relative to the current directory (INTERFACE.md)."""
+    """``results/<config stem>/`` relative to the current directory (the README's output layout)."""
     return RESULTS_ROOT / Path(config_path).stem
 
 

@@ -4,7 +4,7 @@ The Brian2 equations use the same constants (``MG_BLOCK_EXPR`` with ``mg_block_n
 network's occupancy and GlyR parameters are computed here, so the unit tests and the simulated
 network share one Mg2+ block and one glycine-site law.
 
-Sources are in ``../shared/reference/LITERATURE.md`` (cited by section) unless stated.
+Sources are in ``docs/literature.md`` (cited by section) unless stated.
 """
 
 from __future__ import annotations
@@ -12,37 +12,37 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-# --- Mg2+ block of NMDA receptors (Jahr & Stevens 1990, J Neurosci 10:3178; LITERATURE 3)
+# --- Mg2+ block of NMDA receptors (Jahr & Stevens 1990, J Neurosci 10:3178; docs/literature.md §3)
 #     B(V) = 1 / (1 + [Mg]o / 3.57 mM * exp(-0.062 V / mV))
 MG_BLOCK_KD_MM = 3.57
 MG_BLOCK_SLOPE_PER_MV = 0.062
 
 # --- NMDA glycine site (GluN1)
 # EC50 is 60 nM for cultured hippocampal neurons (Zhang et al. 2009), ~0.3-0.7 uM for GluN2B and
-# ~1-3 uM for GluN2A (assumed, LITERATURE 2). Adult hippocampal synapses mix 2A and 2B: we take
+# ~1-3 uM for GluN2A (assumed, docs/literature.md §2). Adult hippocampal synapses mix 2A and 2B: we take
 # 0.5 uM, assumed, inside the 2B-2A span.
 GLYCINE_SITE_EC50_UM = 0.5
-# Hill coefficient: assumed 1.3, inside the 1.2-1.5 range (LITERATURE 2).
+# Hill coefficient: assumed 1.3, inside the 1.2-1.5 range (docs/literature.md §2).
 GLYCINE_SITE_HILL = 1.3
 # GlyT1 keeps glycine near NMDA receptors well below the bulk extracellular level (Supplisson &
 # Bergman 1997). Fraction of bulk glycine that reaches the site: assumed 0.15, calibrated so that the
-# hippocampal baseline (2.6 uM bulk, LITERATURE 2) leaves the site unsaturated (occupancy ~0.4), as
+# hippocampal baseline (2.6 uM bulk, docs/literature.md §2) leaves the site unsaturated (occupancy ~0.4), as
 # in vivo data require (Lazarewicz et al.; cerebellar cGMP study).
 GLYT1_LOCAL_FRACTION = 0.15
 
 # --- 7-chlorokynurenate, competitive at the glycine site. Ki assumed 0.56 uM, the IC50 for
-# [3H]glycine displacement reported by Kemp et al. 1988 (PNAS 85:6547); not in LITERATURE.md.
+# [3H]glycine displacement reported by Kemp et al. 1988 (PNAS 85:6547); not in docs/literature.md.
 CHLOROKYNURENATE_KI_UM = 0.56
 
 # --- Strychnine-sensitive glycine receptor (tonic chloride conductance)
-# EC50 ~100 uM in entorhinal cortex (Eur J Neurosci 2004; LITERATURE 2); Hill coefficient assumed
+# EC50 ~100 uM in entorhinal cortex (Eur J Neurosci 2004; docs/literature.md §2); Hill coefficient assumed
 # 1.7 (GlyR Hill slopes are typically 1.5-2.5).
 GLYR_EC50_UM = 100.0
 GLYR_HILL = 1.7
 
 # --- Antagonists as fractional block, 1 / (1 + (c / IC50)^n)
 # D-APV at synaptic NMDA receptors: effective IC50 assumed 3 uM (competitive with synaptic
-# glutamate), so 50 uM blocks ~94 %, matching "50 uM APV abolishes" (LITERATURE 4).
+# glutamate), so 50 uM blocks ~94 %, matching "50 uM APV abolishes" (docs/literature.md §4).
 APV_IC50_UM = 3.0
 # Bicuculline at GABA-A synapses: effective IC50 assumed 2 uM (published IC50s ~1-3 uM);
 # 10-20 uM, the usual slice concentration, blocks 83-91 %.

@@ -17,7 +17,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def write_summary(folder, dose=0.0, mg=1.0, seed=1, protocol="epileptiform", human=False,
                   **metrics):
-    """A summary.json as `milasim run` writes it: INTERFACE keys + the resolved config."""
+    """A summary.json as `milasim run` writes it: the documented keys + the resolved config."""
     drug = ({"species": "human", "dose_mg": dose, "route": "oral"} if human
             else {"dose_mg_per_kg": dose})
     config = resolve({"bath": {"mg_mM": mg}, "simulation": {"seed": seed},

@@ -1,7 +1,7 @@
 """LTP/LTD on the compiled preparation (sim.protocols.ltp), and its figures.
 
 The slow tests run the default preparation (config defaults, seed 1) at the hippocampal baseline
-glycine (2.6 uM, LITERATURE.md 2; occupancy ~0.42). One build per induction schedule: the HFS
+glycine (2.6 uM, docs/literature.md §2; occupancy ~0.42). One build per induction schedule: the HFS
 tests share one, the LFS tests one, the TBS tests one; every bath or glycine change is a runtime
 value. Targets: Dudek & Bear 1992 (LTD at 1-3 Hz, crossover near 10 Hz, LTP at >= 50 Hz, 1 Hz LTD
 ~ -20 to -30 % assumed), APV 50 uM blocks both, glycine-site antagonism blocks LTP.
@@ -21,7 +21,7 @@ from sim.errors import ConfigError
 from sim.protocols import ltp
 from sim.receptors import glycine_site_occupancy
 
-BASELINE_GLYCINE_UM = 2.6  # rat hippocampus, extracellular (LITERATURE.md 2)
+BASELINE_GLYCINE_UM = 2.6  # rat hippocampus, extracellular (docs/literature.md §2)
 RAISED_GLYCINE_UM = 4.1  # +59 %, rat hippocampus 3 h after milacemide 100 mg/kg (Chapman & Hart)
 
 

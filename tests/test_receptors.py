@@ -1,5 +1,5 @@
 """Receptor laws against their papers: Jahr & Stevens Mg2+ block, glycine-site occupancy,
-7-chlorokynurenate, and the strychnine-sensitive GlyR (LITERATURE.md sections 2 and 3)."""
+7-chlorokynurenate, and the strychnine-sensitive GlyR (docs/literature.md §2 and §3)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_occupancy_monotone_and_inside_unit_interval():
 
 
 def test_baseline_glycine_leaves_the_site_unsaturated():
-    """In vivo the glycine site is not saturated by endogenous ligand (LITERATURE 2)."""
+    """In vivo the glycine site is not saturated by endogenous ligand (docs/literature.md §2)."""
     occ = float(glycine_site_occupancy(2.6))
     assert 0.2 < occ < 0.8
 

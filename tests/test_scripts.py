@@ -50,3 +50,11 @@ def test_effect_sizes_gives_intervals_and_hedges_g(tmp_path, capsys):
     # Hedges' g: difference 2 over pooled SD 1, times 1 - 3 / (4 * 6 - 9) = 0.8
     assert dosed[6].strip() == "1.6"
     assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "nope"]) == 2
+
+
+def test_config_reference_is_current():
+    """docs/config.md is generated from the schema; a new or changed key must regenerate it."""
+    script = load_script("config_reference")
+    assert script.main(["--check"]) == 0, "run: python scripts/config_reference.py"
+    text = script.OUT.read_text()
+    assert "| `k_mM` | 3.5 |" in text and "## `[protocol] of ltp`" in text

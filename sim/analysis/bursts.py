@@ -24,7 +24,7 @@ Conventions
   Its observed duration is a lower bound: an edge event is ictal-like if its *observed* part already
   lasts ``ictal_min_duration_s``, interictal-like otherwise.
 - Interburst interval = onset-to-onset time of consecutive events (the "recurring at 4-160 s"
-  measure of LITERATURE.md section 4).
+  measure of docs/literature.md §4).
 - Ictal-like: duration >= ``ictal_min_duration_s``; interictal-like: shorter. The two add up to
   ``n_bursts``.
 - Runaway (saturated activity, not bursting): the smoothed rate stays >= ``runaway_rate_hz`` from

@@ -4,7 +4,7 @@ Pure numpy: no Brian2. The Brian2 preparation (``sim.protocols.ltp``) integrates
 from the expressions :data:`OMEGA_EXPR` / :data:`ETA_EXPR`, whose parameters are runtime values
 named as in :class:`RuleParams`, so the unit tests here and the compiled network share one rule.
 
-The rule (LITERATURE.md section 5; Shouval, Bear & Cooper 2002, PNAS 99:10831)::
+The rule (docs/literature.md §5; Shouval, Bear & Cooper 2002, PNAS 99:10831)::
 
     dW/dt = eta(Ca) * (Omega(Ca) - W)
     Omega(Ca) = 0.25 + sig(Ca - alpha_ltp, beta) - 0.25 * sig(Ca - alpha_ltd, beta)
@@ -35,11 +35,11 @@ from numpy.typing import ArrayLike
 class RuleParams:
     """Parameters of the Shouval-Bear-Cooper rule (Ca in uM).
 
-    Sources: alpha/beta/P1-P4 from Shouval, Bear & Cooper 2002 (LITERATURE.md 5).
+    Sources: alpha/beta/P1-P4 from Shouval, Bear & Cooper 2002 (docs/literature.md §5).
     ``learning_rate_scale`` is assumed: it multiplies eta (P4 = 1 s gives at most 1/s, so one
     second of 100 Hz stimulation would drive W most of the way to 1, i.e. +300 %). 0.25... 1 is
     the plausible span; the default was calibrated so that 1 Hz x 900 gives ~ -20 to -30 % and
-    100 Hz x 1 s a few tens of % (Dudek & Bear 1992; magnitudes assumed, LITERATURE.md 5).
+    100 Hz x 1 s a few tens of % (Dudek & Bear 1992; magnitudes assumed, docs/literature.md §5).
     """
 
     alpha_ltd_uM: float = 0.35
@@ -170,7 +170,7 @@ def train(rate_hz: float, n_pulses: int, start_s: float = 0.0) -> np.ndarray:
 def hfs_pulses(trains: int = 1, train_interval_s: float = 20.0, rate_hz: float = 100.0,
                train_s: float = 1.0) -> np.ndarray:
     """High-frequency stimulation: ``trains`` trains of ``rate_hz`` for ``train_s``, onsets
-    ``train_interval_s`` apart (100 Hz x 1 s; LITERATURE.md 5)."""
+    ``train_interval_s`` apart (100 Hz x 1 s; docs/literature.md §5)."""
     n = int(round(rate_hz * train_s))
     return np.concatenate([train(rate_hz, n, k * train_interval_s) for k in range(trains)])
 

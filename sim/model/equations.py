@@ -29,7 +29,7 @@ from typing import Any
 from sim.receptors import mg_block_expr, mg_block_namespace
 
 # --------------------------------------------------------------------------- constants (sources)
-# Brunel & Wang 2001 (LITERATURE 3): NMDA rise 2 ms, decay 100 ms, alpha 0.5 /ms; AMPA decay 2 ms.
+# Brunel & Wang 2001 (docs/literature.md §3): NMDA rise 2 ms, decay 100 ms, alpha 0.5 /ms; AMPA decay 2 ms.
 TAU_AMPA_MS = 2.0
 TAU_NMDA_DECAY_MS = 100.0
 TAU_NMDA_RISE_MS = 2.0
@@ -45,7 +45,7 @@ def nmda_k0(alpha_per_ms: float, tau_rise_ms: float, tau_decay_ms: float) -> flo
 
 #: 0.6484 for rise 2 ms, decay 100 ms, alpha 0.5 /ms
 NMDA_K0 = nmda_k0(NMDA_ALPHA_PER_MS, TAU_NMDA_RISE_MS, TAU_NMDA_DECAY_MS)
-# GABA-A decay 5-10 ms (LITERATURE 3); 10 ms taken.
+# GABA-A decay 5-10 ms (docs/literature.md §3); 10 ms taken.
 TAU_GABA_MS = 10.0
 # Reversal potentials: E_exc 0 mV (Brunel & Wang 2001); E_GABA -70 to -80 mV (Otis & Mody 1992),
 # -75 mV taken; the GlyR channel is also chloride-selective, so E_GlyR = E_GABA.

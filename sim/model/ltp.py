@@ -48,7 +48,7 @@ NEURON_CONSTANTS = {
     "v_reset": -55e-3,  # V
     "e_exc": 0.0,  # V
     "tau_ampa": 5e-3,  # s, CA1 AMPA EPSC decay (assumed; Brunel & Wang's network uses 2 ms)
-    "tau_nmda_rise": 2e-3,  # s, Brunel & Wang 2001 (LITERATURE 3)
+    "tau_nmda_rise": 2e-3,  # s, Brunel & Wang 2001 (docs/literature.md §3)
     "tau_bpap_fast": 3e-3,  # s, Shouval et al. 2002 BPAP, fast component
     "tau_bpap_slow": 25e-3,  # s, slow component
     "bpap_fast_fraction": 0.75,

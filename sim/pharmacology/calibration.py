@@ -2,7 +2,7 @@
 constants. Used by ``scripts/calibrate_pk.py`` (prints model vs paper) and by the tests.
 
 Each :class:`Target` runs the model, returns one number, and says whether it lies in the accepted
-band around the paper's value. The sources are rows of ``shared/reference/LITERATURE.md``.
+band around the paper's value. The sources are rows of ``docs/literature.md``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sim.pharmacology.model import DrugTimeCourse, simulate
 from sim.pharmacology.parameters import default_parameters
 
 CHAPMAN_HART = "Chapman & Hart 1988 (J Neural Transm 72:201)"
-RAT_NEUROPK = "rat serum/CSF neuro-PK study of milacemide (LIT 1)"
-DOHENY = "Doheny, Nagaki & Patsalos, microdialysis (LIT 1)"
+RAT_NEUROPK = "rat serum/CSF neuro-PK study of milacemide (§1)"
+DOHENY = "Doheny, Nagaki & Patsalos, microdialysis (§1)"
 
 #: Brain glycine rise 3 h after 100 mg/kg i.p. (Chapman & Hart 1988), percent of baseline.
 REGIONAL_RISE_PERCENT = {"hippocampus": 59.0, "cortex": 45.0, "cerebellum": 137.0}

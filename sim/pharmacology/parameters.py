@@ -1,13 +1,13 @@
 """Every number of the milacemide model, each with its source.
 
-Sources are the rows of ``shared/reference/LITERATURE.md`` (cited as "LIT 1" for section 1, ...).
+Sources are the rows of ``docs/literature.md`` (cited as "§1" for section 1, ...).
 Where no measured value was at hand the constant is marked **assumed**; if it was tuned against a
 measured target it says **calibrated to** that target (see ``scripts/calibrate_pk.py``, which prints
 model vs paper for every target and can re-fit the calibrated constants with ``--fit``).
 
 Human pharmacokinetics and all MAO-B / MAO-A kinetic constants are assumed: no human PK study and
 no Km/Vmax for milacemide itself were available. The MAO-B Km and the inactivation constants are
-borrowed from the analog 2-benzylaminoacetamide (FCE 25692), the only kinetic proxy in LIT 1.
+borrowed from the analog 2-benzylaminoacetamide (FCE 25692), the only kinetic proxy in §1.
 
 The constants are assembled per species and region into a frozen :class:`PkParameters` by
 :func:`default_parameters`; ``dataclasses.replace`` gives a variant for calibration or what-if runs.
@@ -24,8 +24,8 @@ Route = Literal["ip", "oral", "iv"]
 Region = Literal["hippocampus", "cortex", "cerebellum"]
 
 # --------------------------------------------------------------------------- the molecule
-# Milacemide, 2-n-pentylaminoacetamide, C7H16N2O (LIT 1): 7*12.011 + 16*1.008 + 2*14.007 + 15.999.
-# Doses are taken as free base (the salt form of the rat and human studies is not stated in LIT 1).
+# Milacemide, 2-n-pentylaminoacetamide, C7H16N2O (§1): 7*12.011 + 16*1.008 + 2*14.007 + 15.999.
+# Doses are taken as free base (the salt form of the rat and human studies is not stated in §1).
 MILACEMIDE_MW_G_PER_MOL = 144.218
 
 # --------------------------------------------------------------------------- species
@@ -34,15 +34,15 @@ MILACEMIDE_MW_G_PER_MOL = 144.218
 BODY_WEIGHT_KG: dict[str, float] = {"rat": 0.25, "mouse": 0.025, "human": 70.0}
 
 # Volume of distribution of milacemide, L/kg: assumed ~ total body water plus a little (a small,
-# polar, unbound molecule that reaches the CNS quickly, LIT 1 rat PK). Same for all species.
+# polar, unbound molecule that reaches the CNS quickly, §1 rat PK). Same for all species.
 VD_L_PER_KG: dict[str, float] = {"rat": 1.0, "mouse": 1.0, "human": 1.0}
 
-# Plasma elimination half-life, h. LIT 1: *assumed* "short half-life (order of 1-3 h)". Peripheral
-# metabolism is negligible (LIT 1 rat PK), so this is renal/unchanged elimination.
+# Plasma elimination half-life, h. §1: *assumed* "short half-life (order of 1-3 h)". Peripheral
+# metabolism is negligible (§1 rat PK), so this is renal/unchanged elimination.
 #   rat 1.5 h: assumed, inside 1-3 h; with the values below it keeps hippocampal glycine raised
-#     7 h after 400 mg/kg (LIT 1 rat PK), see the calibration table.
+#     7 h after 400 mg/kg (§1 rat PK), see the calibration table.
 #   mouse 1.0 h: assumed (faster clearance of the smaller animal), inside 1-3 h.
-#   human 2.5 h: assumed, inside 1-3 h; no human PK in LIT 1.
+#   human 2.5 h: assumed, inside 1-3 h; no human PK in §1.
 ELIMINATION_HALF_LIFE_H: dict[str, float] = {"rat": 1.5, "mouse": 1.0, "human": 2.5}
 
 # Brain water volume, L: assumed from standard brain masses (rat 1.8 g, mouse 0.45 g, human
@@ -51,15 +51,15 @@ ELIMINATION_HALF_LIFE_H: dict[str, float] = {"rat": 1.5, "mouse": 1.0, "human": 
 BRAIN_WATER_L: dict[str, float] = {"rat": 1.4e-3, "mouse": 3.5e-4, "human": 1.1}
 
 # Turnover of MAO-B protein (resynthesis after mechanism-based inactivation), half-life in days:
-# assumed, not in LIT 1 (rodent brain MAO-B recovers over ~1-2 weeks after irreversible block,
+# assumed, not in §1 (rodent brain MAO-B recovers over ~1-2 weeks after irreversible block,
 # human brain over ~5-6 weeks). Only used with drug.mao_b_inactivation = true.
 MAO_B_TURNOVER_HALF_LIFE_D: dict[str, float] = {"rat": 10.0, "mouse": 10.0, "human": 40.0}
 
 # --------------------------------------------------------------------------- routes
 # Absorption from an i.p. or oral depot: first-order rate (1/h) and bioavailability F. All assumed
-# (LIT 1: "plasma t1/2, Tmax, bioavailability (any species): assumed, fit to the rat data").
+# (§1: "plasma t1/2, Tmax, bioavailability (any species): assumed, fit to the rat data").
 #   ip: ka 4 /h (Tmax ~ 0.5-0.7 h in the rat), F 0.9 (little first-pass loss; peripheral
-#       metabolism is negligible, LIT 1 rat PK).
+#       metabolism is negligible, §1 rat PK).
 #   oral: ka 1.2 /h (Tmax ~ 1.5-2 h), F 0.8. Assumed for every species, human included.
 #   iv: straight into plasma, F = 1.
 ABSORPTION_RATE_PER_H: dict[str, float] = {"ip": 4.0, "oral": 1.2}
@@ -67,39 +67,39 @@ BIOAVAILABILITY: dict[str, float] = {"ip": 0.9, "oral": 0.8, "iv": 1.0}
 
 # --------------------------------------------------------------------------- blood-brain barrier
 # "Serum milacemide rapidly enters and equilibrates with the CNS; serum and CSF milacemide rise
-# linearly with dose" (LIT 1 rat PK). Two constants:
+# linearly with dose" (§1 rat PK). Two constants:
 # - brain-to-blood exchange rate: assumed, equilibration half-time 10 min ("rapidly").
 BBB_EQUILIBRATION_HALF_TIME_H = 10.0 / 60.0
 # - brain/plasma partition at equilibrium without brain metabolism (CSF/serum ratio): assumed 0.15,
-#   calibrated to "glycinamide rises linearly with dose" (LIT 1 rat PK; Doheny et al. microdialysis):
+#   calibrated to "glycinamide rises linearly with dose" (§1 rat PK; Doheny et al. microdialysis):
 #   it keeps brain milacemide well below the MAO-B Km at 400 mg/kg (Cmax(400)/Cmax(100) > 3.2).
 BRAIN_PLASMA_PARTITION = 0.15
 
 # --------------------------------------------------------------------------- MAO-B / MAO-A
 # Michaelis constant of MAO-B for milacemide: proxy from the analog FCE 25692, Km ~ 950-990 uM
-# (LIT 1 "kinetics proxy"); midpoint.
+# (§1 "kinetics proxy"); midpoint.
 MAO_B_KM_UM = 970.0
 # Maximal rate of MAO-B deamination in brain water, uM/h: assumed, calibrated so that the brain's
 # own MAO-B clearance (Vmax/Km ~ 0.6 /h) is a visible fraction of brain-to-blood exchange: blocking
-# MAO-B with deprenyl then raises brain/CSF milacemide (LIT 1, L-deprenyl "increased milacemide in
+# MAO-B with deprenyl then raises brain/CSF milacemide (§1, L-deprenyl "increased milacemide in
 # CSF"; here by ~ 15 %).
 MAO_B_VMAX_UM_PER_H = 600.0
 # MAO-A share of milacemide deamination (of the uninhibited total, at any concentration): assumed
 # 0.08, calibrated to L-deprenyl "almost completely prevented glycinamide formation" (< 15 % of the
-# glycine rise left) and clorgyline "only moderately decreased glycinamide" (LIT 1): MAO-A minor.
+# glycine rise left) and clorgyline "only moderately decreased glycinamide" (§1): MAO-A minor.
 MAO_A_SHARE = 0.08
-# MAO-A Km for milacemide: assumed equal to the MAO-B proxy (no data, LIT 1).
+# MAO-A Km for milacemide: assumed equal to the MAO-B proxy (no data, §1).
 MAO_A_KM_UM = MAO_B_KM_UM
 MAO_A_VMAX_UM_PER_H = MAO_B_VMAX_UM_PER_H * MAO_A_SHARE / (1.0 - MAO_A_SHARE)
 
 # Inhibitors, as the fraction of enzyme activity they remove (pre-treatment, constant block):
-# - L-deprenyl 2 mg/kg "almost completely prevented glycinamide formation" (LIT 1): 0.98, assumed.
+# - L-deprenyl 2 mg/kg "almost completely prevented glycinamide formation" (§1): 0.98, assumed.
 DEPRENYL_MAO_B_BLOCK = 0.98
-# - clorgyline 5 mg/kg, selective MAO-A inhibitor (LIT 1): 0.95 of MAO-A, assumed.
+# - clorgyline 5 mg/kg, selective MAO-A inhibitor (§1): 0.95 of MAO-A, assumed.
 CLORGYLINE_MAO_A_BLOCK = 0.95
 
-# Mechanism-based inactivation of MAO-B by milacemide (Silverman et al. 1993; LIT 1), kinetics from
-# the analog FCE 25692 (LIT 1 "kinetics proxy"):
+# Mechanism-based inactivation of MAO-B by milacemide (Silverman et al. 1993; §1), kinetics from
+# the analog FCE 25692 (§1 "kinetics proxy"):
 # - partition ratio: ~1000-2700 product molecules per enzyme inactivated; midpoint 1850.
 MAO_B_PARTITION_RATIO = 1850.0
 # - inactivation half-time at saturating substrate: 42-50 min; midpoint 46 min.
@@ -109,25 +109,25 @@ MAO_B_INACTIVATION_HALF_TIME_H = 46.0 / 60.0
 MAO_B_INACTIVATION_RATE_PER_H = math.log(2.0) / MAO_B_INACTIVATION_HALF_TIME_H
 
 # --------------------------------------------------------------------------- glycinamide
-# Hydrolysis of glycinamide to glycine in brain (LIT 1 metabolic route), first order: assumed
+# Hydrolysis of glycinamide to glycine in brain (§1 metabolic route), first order: assumed
 # 0.35 /h. Together with the efflux below it gives brain glycinamide a ~1 h half-life, which keeps
-# glycine raised 7 h after 400 mg/kg (LIT 1 rat PK).
+# glycine raised 7 h after 400 mg/kg (§1 rat PK).
 GLYCINAMIDE_HYDROLYSIS_PER_H = 0.35
 # Efflux of glycinamide from brain to blood (then hydrolysed peripherally; serum glycine is
-# unchanged, LIT 1): assumed 0.35 /h, so that about half of the brain's glycinamide becomes brain
-# glycine. CSF glycinamide exceeds serum glycinamide 2.5-4.1 fold (LIT 1), i.e. it is made in brain.
+# unchanged, §1): assumed 0.35 /h, so that about half of the brain's glycinamide becomes brain
+# glycine. CSF glycinamide exceeds serum glycinamide 2.5-4.1 fold (§1), i.e. it is made in brain.
 GLYCINAMIDE_EFFLUX_PER_H = 0.35
 
 # --------------------------------------------------------------------------- glycine
-# Baseline extracellular glycine, uM: 2.6 +/- 0.3 uM (zero net flux; LIT 2). No regional
-# extracellular values in LIT 2: the same baseline is assumed in each region.
+# Baseline extracellular glycine, uM: 2.6 +/- 0.3 uM (zero net flux; §2). No regional
+# extracellular values in §2: the same baseline is assumed in each region.
 GLYCINE_BASELINE_UM: dict[str, float] = {"hippocampus": 2.6, "cortex": 2.6, "cerebellum": 2.6}
-# GlyT1 uptake clears glycine near synapses (Supplisson & Bergman 1997; LIT 2). Michaelis constant
-# of the transporter: assumed 40 uM (not in LIT 2); it makes clearance slightly saturable.
+# GlyT1 uptake clears glycine near synapses (Supplisson & Bergman 1997; §2). Michaelis constant
+# of the transporter: assumed 40 uM (not in §2); it makes clearance slightly saturable.
 GLYT1_KM_UM = 40.0
 # Regional glycine clearance capacity: the first-order rate (1/h) with which GlyT1 removes glycine
 # above baseline, at baseline. Calibrated to the rat brain glycine rises 3 h after 100 mg/kg i.p.
-# (Chapman & Hart 1988; LIT 1): hippocampus +59 %, cortex +45 %, cerebellum +137 %. The regions
+# (Chapman & Hart 1988; §1): hippocampus +59 %, cortex +45 %, cerebellum +137 %. The regions
 # differ only in this capacity; the cerebellum's lower capacity is what gives it the largest rise.
 GLYCINE_CLEARANCE_PER_H: dict[str, float] = {
     "hippocampus": 7.35,

@@ -1,7 +1,7 @@
 """``milasim pk``: the drug module alone, dose -> brain glycine -> NMDA glycine-site occupancy.
 
 - :func:`pk_report` runs :func:`sim.pharmacology.simulate` for a config and returns a JSON-ready
-  dict (the INTERFACE.md keys plus the resolved regimen and a few extras);
+  dict (the documented keys plus the resolved regimen and a few extras);
 - :func:`format_pk_table` prints it as an aligned table with units;
 - the figure of the time courses is :func:`sim.figures.pk.plot_pk`.
 

@@ -52,7 +52,7 @@ class LtpTable(Section):
     # When ltp_percent is read, from the end of induction; the unsimulated rest of the wait is
     # applied exactly (Ca at rest, sim.analysis.plasticity.relax_at_rest). 30-60 min is usual.
     post_induction_wait_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 30.0
-    # HFS: trains of hfs_rate_hz for hfs_train_duration_s (100 Hz x 1 s; LITERATURE 5), onsets
+    # HFS: trains of hfs_rate_hz for hfs_train_duration_s (100 Hz x 1 s; docs/literature.md §5), onsets
     # hfs_train_interval_s apart (20 s assumed, a common spacing for repeated tetani).
     hfs_trains: Annotated[int, Field(ge=1, le=20)] = 1
     hfs_train_interval_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
