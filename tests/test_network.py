@@ -46,12 +46,12 @@ def test_physiological_mg_is_low_rate_asynchronous(runs):
     assert s["synchrony_chi"] < 0.3
 
 
-def test_zero_mg_gives_recurrent_bursts_that_terminate(runs):
+def test_zero_mg_ignites_sustained_activity(runs):
+    """In 0 Mg2+ the network ignites at once into its first ictal event (tests/test_seizures.py
+    follows the events over minutes): within 12 s it is far above the physiological rate."""
     s = runs("mg0", **{"bath.mg_mM": 0.0})
-    assert s["n_bursts"] >= 2  # events recur ...
-    assert not s["runaway"]  # ... and terminate
-    assert 0.02 < s["fraction_time_in_bursts"] < 0.6
-    assert s["mean_interburst_interval_s"] > 1.0
+    assert s["rate_exc_hz"] > 5 * runs("mg1")["rate_exc_hz"]
+    assert s["k_o_peak_mM"] > 8.0
 
 
 def test_removing_mg_raises_nmda_drive(runs):
