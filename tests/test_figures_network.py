@@ -135,3 +135,31 @@ def test_figures_draw_the_stored_events_not_a_new_detection(tmp_path):
         back.analysis[f"events/{key}"] = back.analysis[f"events/{key}"][:1]
     assert stored_events(back).n == 1
     assert_png(plot_run(back, tmp_path / "one.png"))
+
+
+def test_long_run_raster_becomes_a_rate_image_and_ions_get_a_panel(tmp_path, monkeypatch):
+    """Beyond MAX_RASTER_SPIKES dots the raster is drawn as each neuron's binned rate; a run with
+    [K+]o and [Na+]i traces gets a third panel."""
+    import matplotlib.pyplot as plt
+
+    from sim.figures import network as fn
+
+    run = synthetic_run()
+    t = np.linspace(0, run.duration_s, 61)
+    run.put("traces", "ions_t_s", t, "s")
+    run.put("traces", "k_o_mM", 3.5 + np.sin(t), "mM")
+    run.put("traces", "na_in_exc_mM", 10 + t, "mM")
+    monkeypatch.setattr(fn, "MAX_RASTER_SPIKES", 100)
+    images, axes_seen = [], []
+    real_save = fn.save_figure
+
+    def spy(fig, path):
+        axes_seen.append(len(fig.axes))
+        images.extend(im for ax in fig.axes for im in ax.get_images())
+        return real_save(fig, path)
+
+    monkeypatch.setattr(fn, "save_figure", spy)
+    assert_png(fn.plot_run(run, tmp_path / "run.png"))
+    assert len(images) == 2  # one image per population
+    assert axes_seen[0] == 4  # raster, rates, [K+]o and its [Na+]i twin
+    plt.close("all")

@@ -33,7 +33,8 @@ RUNAWAY_COLOR = OKABE_ITO["purple"]
 DISPLAY_SMOOTH_MS = 10.0
 
 MAX_RASTER_NEURONS = 500
-MAX_RASTER_SPIKES = 300_000  # fewer neurons are shown when the subsample would draw more dots
+MAX_RASTER_SPIKES = 300_000  # beyond this many dots the raster becomes a rate image
+RASTER_IMAGE_BINS = 600
 NETWORK_POPULATIONS = ("exc", "inh")
 
 
@@ -250,15 +251,14 @@ def plot_run(run: Any, path: Path) -> Path:
         else:
             ax_r, ax_p = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
 
-        # raster: fewer neurons when the spikes would be too many dots to draw quickly
+        # raster: up to MAX_RASTER_NEURONS neurons; dots, or a rate image for a long run
         n_spikes = sum(len(run.spikes[p][0]) for p in pops)
         n_cells = sum(int(run.n_nodes[p]) for p in pops) or 1
         shown = raster_subsample(run.n_nodes, pops, MAX_RASTER_NEURONS)
         n_shown = sum(v.size for v in shown.values())
         expected = n_spikes * n_shown / n_cells
-        if expected > MAX_RASTER_SPIKES:
-            shown = raster_subsample(run.n_nodes, pops,
-                                     max(len(pops), int(n_shown * MAX_RASTER_SPIKES / expected)))
+        # too many spikes to draw as dots (a long run): each neuron's rate in time bins, as an image
+        as_image = expected > MAX_RASTER_SPIKES
         row0 = 0
         handles = []
         for pop in pops:
@@ -267,11 +267,25 @@ def plot_run(run: Any, path: Path) -> Path:
             mask = np.isin(ids, keep)
             rows = row0 + np.searchsorted(keep, ids[mask])
             color = POP_COLORS.get(pop, OKABE_ITO["green"])
-            ax_r.plot(times[mask], rows, linestyle="none", marker="|", markersize=2.5,
-                      markeredgewidth=0.6, color=color)
+            if as_image:
+                edges = np.linspace(0, t_stop, RASTER_IMAGE_BINS + 1)
+                counts, _, _ = np.histogram2d(rows, times[mask],
+                                              bins=[np.arange(row0, row0 + keep.size + 1) - 0.5,
+                                                    edges])
+                rate = counts / (t_stop / RASTER_IMAGE_BINS)
+                cmap = matplotlib.colors.LinearSegmentedColormap.from_list("r", ["white", color])
+                ax_r.imshow(rate, aspect="auto", origin="lower", interpolation="nearest",
+                            cmap=cmap, extent=(0, t_stop, row0 - 0.5, row0 + keep.size - 0.5),
+                            vmin=0, vmax=max(float(np.percentile(rate, 99)), 1.0), zorder=1)
+            else:
+                ax_r.plot(times[mask], rows, linestyle="none", marker="|", markersize=2.5,
+                          markeredgewidth=0.6, color=color)
             handles.append(Patch(color=color, label=f"{POP_LABELS.get(pop, pop)} "
                                                     f"({keep.size} of {int(run.n_nodes[pop])})"))
             row0 += keep.size
+        if as_image:
+            ax_r.set_title(f"firing rate of each neuron in {t_stop / RASTER_IMAGE_BINS:.2g} s "
+                           "bins (darker = faster)", fontsize="medium")
         ax_r.set_ylim(-0.5, max(row0, 1) - 0.5)
         ax_r.set_ylabel("neuron (subsample)")
         _shade(ax_r, events, t_stop)
