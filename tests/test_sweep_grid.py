@@ -455,3 +455,15 @@ def test_dose_response_figure_dose_on_x_mg_as_hue(tmp_path, base):
     names = sorted(p.name for p in plot_sweep(table, layout.figures))
     assert names == ["dose_response__time_after_dose_h=1.0.png",
                      "dose_response__time_after_dose_h=3.0.png"]
+
+
+def test_summary_prints_the_first_figures_table(tmp_path):
+    """The quickstart promises a table on the terminal: the summary carries the first figure's
+    Markdown table (the file written beside the PNG)."""
+    figure = tmp_path / "dose_response.png"
+    figure.write_bytes(b"")
+    figure.with_suffix(".md").write_text("| dose | rate |\n|---|---|\n| 0 | 1.0 |\n")
+    report = sweep_runner.SweepReport(experiment="x", out_dir=tmp_path, total=1)
+    report.figures = [figure]
+    text = report.summary()
+    assert text.endswith("| 0 | 1.0 |") and f"figure:  {figure}" in text

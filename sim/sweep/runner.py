@@ -90,6 +90,10 @@ class SweepReport:
         if self.csv is not None:
             lines.append(f"  table:   {self.csv} ({self.rows} rows)")
         lines += [f"  figure:  {p}" for p in self.figures]
+        for figure in self.figures[:1]:  # the first figure's table: the sweep at a glance
+            table = Path(figure).with_suffix(".md")
+            if table.is_file():
+                lines += ["", table.read_text().rstrip()]
         return "\n".join(lines)
 
 
