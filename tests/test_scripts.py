@@ -58,3 +58,23 @@ def test_config_reference_is_current():
     assert script.main(["--check"]) == 0, "run: python scripts/config_reference.py"
     text = script.OUT.read_text()
     assert "| `k_mM` | 3.5 |" in text and "## `[protocol] of ltp`" in text
+
+
+def test_reanalyse_ictal_redetects_with_other_settings(tmp_path):
+    """A run whose two 4 s events are interictal at the default 10 s floor and ictal at 2.5 s."""
+    from sim.store import write_run
+    from tests.test_figures_network import synthetic_run
+
+    script = load_script("reanalyse_ictal")
+    run = synthetic_run(duration=20.0, bursts=((4.0, 8.0), (12.0, 16.0)))
+    (tmp_path / "r1").mkdir()
+    write_run(tmp_path / "r1" / "run.h5", run)
+    assert run.analysis["ictal_event_count"] == 0
+    out = tmp_path / "re.csv"
+    assert script.main([str(tmp_path), "--set", "ictal_min_duration_s=2.5", "--out", str(out)]) == 0
+    import csv
+
+    (row,) = list(csv.DictReader(out.open()))
+    assert row["ictal_event_count"] == "2" and row["runaway"] == "False"
+    assert abs(float(row["mean_ictal_duration_s"]) - 4.0) < 0.1
+    assert script.main([str(tmp_path), "--set", "nope=1", "--out", str(out)]) == 2
