@@ -49,7 +49,8 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         namespace.update(g_L=cell["g_L_nS"] * nS, leak_cv=structure["leak_cv"],
                          V_th0=cell["V_th_mV"] * mV, th_sd=structure["threshold_sd_mV"] * mV)
         G = NeuronGroup(n, eqs.NEURON_EQUATIONS, threshold=eqs.THRESHOLD, reset=eqs.RESET,
-                        refractory=cell["t_ref_ms"] * ms, method="euler", namespace=namespace,
+                        refractory=eqs.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
+                        method=structure.get("method", "euler"), namespace=namespace,
                         name=pop)
         G.g_leak = "g_L * clip(1 + leak_cv * randn(), 0.5, 1.5)"
         G.v_th = "V_th0 + th_sd * randn()"
@@ -69,6 +70,24 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
                   p=structure["connection_probability"])
         synapses[name] = S
 
+    # the shared extracellular K+ (as sim.model.network): one element, E_K and the pump's [K+]o
+    # factor copied into every neuron, every spike releasing K+ into it
+    n_cells = sum(sizes.values())
+    ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
+                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
+    ions.run_regularly(eqs.IONS_UPDATE, when="start", name="ions_update")
+    k_links = []
+    for pop, G in groups.items():
+        kout = Synapses(G, ions, model=f"{eqs.K_RELEASE_MODEL}\n"
+                        f"pump_total_{pop}_post = pump_pre : 1 (summed)\n"
+                        f"na_total_{pop}_post = na_in_pre : 1 (summed)",
+                        on_pre=eqs.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
+                        name=f"kout_{pop}")
+        kout.connect(i=np.arange(len(G)), j=np.zeros(len(G), dtype=int))
+        kin = Synapses(ions, G, model=eqs.K_INTO_NEURONS, name=f"kin_{pop}")
+        kin.connect(i=np.zeros(len(G), dtype=int), j=np.arange(len(G)))
+        k_links += [kout, kin]
+
     drives = [PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],
                            rate=structure["drive_rate_hz"] * Hz, weight="g_drive_nS * nS")
               for pop in sizes]
@@ -82,12 +101,16 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
                                      dt=1 * ms, name="traces_exc"))
 
     # the dose: every runtime value, by "<object>.<variable>"
-    objects = {**groups, **synapses}
+    objects = {**groups, **synapses, "ions": ions}
     for key, value in params.items():
+        if "." not in key:  # k_per_spike_mM: a value of both K+ release pathways
+            for link in k_links[::2]:
+                setattr(link, key, value)
+            continue
         obj, var = key.split(".")
         setattr(objects[obj], var, value)
 
-    net = Network(*groups.values(), *synapses.values(), *drives, *monitors)
+    net = Network(*groups.values(), *synapses.values(), ions, *k_links, *drives, *monitors)
     t1 = time.perf_counter()
     net.run(structure["duration_s"] * second)
     t2 = time.perf_counter()

@@ -17,4 +17,4 @@ The package is laid out by concept (see the README's design section):
 - ``sim.cli``           the ``milasim`` command
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -87,7 +87,9 @@ def test_baseline_job_carries_every_runtime_value():
     assert job["structure"]["n_exc"] == 160
     params = [d["params"] for d in job["doses"]]
     assert set(params[0]) == set(params[1])
-    assert {k.split(".")[0] for k in params[0]} == {"exc", "inh", *bench.PATHWAYS}
+    # neurons, pathways, the shared extracellular K+ and the K+ released per spike
+    assert {k.split(".")[0] for k in params[0]} == {"exc", "inh", *bench.PATHWAYS, "ions",
+                                                    "k_per_spike_mM"}
     assert params[1]["exc.occupancy_before"] > params[0]["exc.occupancy_before"]
     with pytest.raises(ValueError):
         bench.baseline_job([configs[0], bench.network_config(0.5, overrides=TINY)])

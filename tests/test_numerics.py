@@ -10,7 +10,8 @@ from sim.protocols.epileptiform import check_finite
 def outputs(**changes):
     out = {"trace_t": np.arange(3) * 1e-3, "trace_g_nmda": np.ones((3, 2)),
            "trace_v": np.ones((3, 2)), "exc_v_final": np.ones(4), "inh_v_final": np.ones(2),
-           "exc_w_final": np.zeros(4), "inh_w_final": np.zeros(2)}
+           "exc_w_final": np.zeros(4), "inh_w_final": np.zeros(2),
+           "exc_na_final": np.full(4, 10.0), "inh_na_final": np.full(2, 10.0)}
     out.update(changes)
     return out
 
