@@ -72,7 +72,7 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
 
     # the shared extracellular K+ (as sim.model.network): one element, E_K and the pump's [K+]o
     # factor copied into every neuron, every spike releasing K+ into it
-    n_cells = sum(sizes.values())
+    n_cells = sizes["exc"] + sizes["inh"]  # (brian2's star import shadows the builtin sum)
     ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
                        namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
     ions.run_regularly(eqs.IONS_UPDATE, when="start", name="ions_update")

@@ -54,8 +54,8 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
     na, nb = a.size, b.size
     pooled = math.sqrt(((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1))
                        / (na + nb - 2))
-    if pooled == 0:
-        return math.nan
+    if pooled <= 1e-9 * max(abs(float(np.mean(a))), abs(float(np.mean(b))), 1e-300):
+        return math.nan  # no spread (a computed constant such as occupancy): no effect size
     return float((np.mean(b) - np.mean(a)) / pooled * (1 - 3 / (4 * (na + nb) - 9)))
 
 
@@ -82,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     groups: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[row[args.by]].append(row)
+    try:  # numeric conditions in numeric order
+        groups = dict(sorted(groups.items(), key=lambda kv: float(kv[0])))
+    except ValueError:
+        pass
     ref = args.reference if args.reference is not None else next(iter(groups))
     print(f"| {args.by} | metric | n | mean [95 % CI] | difference from {ref} [95 % CI] "
           "| Hedges' g |")
