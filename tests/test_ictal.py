@@ -13,9 +13,9 @@ THRESHOLD = 10.0  # Hz
 
 def trace(duration_s, high):
     """A rate trace at 2 Hz with 200 Hz over each (start, stop) of ``high`` (bin-aligned)."""
-    s = np.full(int(round(duration_s / BIN)), 2.0)
+    s = np.full(round(duration_s / BIN), 2.0)
     for a, b in high:
-        s[int(round(a / BIN)):int(round(b / BIN))] = 200.0
+        s[round(a / BIN):round(b / BIN)] = 200.0
     return s
 
 
