@@ -20,7 +20,7 @@ from pathlib import Path
 from sim.analysis.bursts import BurstParams
 from sim.analysis.ictal import IctalParams
 from sim.config import parse_override
-from sim.protocols.epileptiform import ictal_analysis
+from sim.protocols.epileptiform import ictal_analysis, without_events
 from sim.store import read_run
 
 CONDITIONS = {
@@ -41,10 +41,10 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
         threshold = float(run.analysis["detection/threshold_hz"])
         _, metrics = ictal_analysis(run, BurstParams.from_mapping(settings),
                                     IctalParams.from_mapping(settings), threshold)
-        if bool(run.analysis.get("runaway", False)):  # as the run's own analysis: no events
-            metrics = {k: (0 if k == "ictal_event_count" else v if k == "k_o_peak_mM"
-                           else float("nan")) for k, v in metrics.items()}
-        metrics["runaway"] = bool(run.analysis.get("runaway", False))
+        runaway = bool(run.analysis.get("runaway", False))
+        if runaway:  # as the run's own analysis
+            metrics = without_events(metrics)
+        metrics["runaway"] = runaway
         row: dict[str, object] = {k: f(cfg) for k, f in CONDITIONS.items()}
         row["run"] = path.parent.name
         row.update(metrics)

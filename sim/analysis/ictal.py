@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-_EPS = 1e-9
+# the same thresholded-stretch primitives as the interictal detector, so both scales agree
+from sim.analysis.bursts import _EPS, _merge, _segments
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,6 @@ class IctalParams:
     def from_mapping(cls, values: Mapping[str, Any]) -> IctalParams:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
-
-
-def _segments(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
-def _merge(starts: np.ndarray, stops: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
-    if starts.size < 2:
-        return starts, stops
-    separate = (starts[1:] - stops[:-1]) > gap
-    return (np.concatenate((starts[:1], starts[1:][separate])),
-            np.concatenate((stops[:-1][separate], stops[-1:])))
 
 
 def _bins(seconds: float, bin_s: float, *, up: bool = False) -> int:

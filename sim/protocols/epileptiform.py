@@ -338,6 +338,13 @@ def ictal_analysis(run: RunData, params: BurstParams, ictal: IctalParams,
     return ev, metrics
 
 
+def without_events(ictal_values: dict[str, Any]) -> dict[str, Any]:
+    """The ictal metrics of a runaway run: a high state that never ends has no events of either
+    kind to speak of (count 0, the rest NaN); [K+]o's peak is still a measurement."""
+    return {k: (0 if k == "ictal_event_count" else v if k == "k_o_peak_mM" else float("nan"))
+            for k, v in ictal_values.items()}
+
+
 def analyse(run: RunData, params: BurstParams, *, seed: int = 0,
             ictal: IctalParams = IctalParams()) -> dict[str, Any]:
     """Detect the network bursts of a run's spikes (after the warm-up) and its ictal events (the
@@ -347,9 +354,8 @@ def analyse(run: RunData, params: BurstParams, *, seed: int = 0,
     bursts, metrics = burst_analysis(run.spikes, run.n_nodes, t_stop, params, t_start_s=t_start,
                                      seed=seed)
     ev, ictal_values = ictal_analysis(run, params, ictal, bursts.threshold_hz)
-    if bursts.runaway:  # a high state that never ends: no events of either kind to speak of
-        ictal_values.update({k: (0 if k == "ictal_event_count" else float("nan"))
-                             for k in ictal_values if k != "k_o_peak_mM"})
+    if bursts.runaway:
+        ictal_values = without_events(ictal_values)
         ev = detect_ictal(np.zeros(0), 0.0, params.rate_bin_ms * 1e-3, ictal)
     metrics.update(ictal_values)
     for name, value in metrics.items():
