@@ -206,7 +206,7 @@ def ion_params(cfg: Config) -> dict[str, float]:
         "neurons.na_half_mM": ions.na_half_mM,
         "neurons.na_slope_mM": ions.na_slope_mM, "neurons.na_per_spike_mM": ions.na_per_spike_mM,
         "neurons.na_rest_mM": ions.na_rest_mM, "neurons.na_relax_per_s": ions.na_relax_per_s,
-        "neurons.na_in": min(na_steady_state(cfg, bath.k_mM, pump_rest), NA_START_CAP_MM),
+        "neurons.na_in": na_steady_state(cfg, bath.k_mM, pump_rest),  # capped there
     }
 
 
