@@ -139,6 +139,27 @@ const double _milasim_duration_env = getenv("MILASIM_DURATION_S") ? atof(getenv(
         brian::_random_generators[_i].seed(_milasim_seed + _i);
 }
 """
+#: Spike monitors stream to disk: every SPIKE_CHUNK recorded spikes, a monitor's arrays are
+#: appended to ``<result file>.part`` and emptied (capacity kept, so no reallocation), so the
+#: binary holds at most one chunk (12 bytes per spike) however long the run. Brian2's own write at
+#: the end adds the last partial chunk as the usual result file; :meth:`Build._read` joins the two.
+#: Without it a 10 min, 42 M-spike seizure run held ~0.8-1.2 GB of std::vector in the binary.
+#: ``MILASIM_SPIKE_CHUNK`` (spikes) overrides the chunk at run time (the tests use small ones).
+SPIKE_CHUNK = 1 << 20
+SPIKE_CHUNK_ENV = "MILASIM_SPIKE_CHUNK"
+_STREAM_CPP = """
+            static const size_t _milasim_chunk = getenv("%(env)s") ? strtoul(getenv("%(env)s"), NULL, 10) : %(chunk)dUL;
+            if (%(first)s.size() >= _milasim_chunk) {  // milasim: stream this monitor's spikes to disk
+%(writes)s            }
+"""
+_STREAM_WRITE = """                {
+                    std::ofstream _part(brian::results_dir + "%(file)s.part", std::ios::binary | std::ios::app);
+                    _part.write(reinterpret_cast<const char*>(%(array)s.data()), %(array)s.size() * sizeof(%(array)s[0]));
+                    if (!_part) { std::cerr << "milasim: cannot write %(file)s.part (disk full?)" << std::endl; std::exit(74); }
+                    %(array)s.clear();
+                }
+"""
+
 #: The call Brian2 writes into main.cpp, and what it becomes: the run-time duration when given.
 _RUN_CALL = re.compile(r"(milasim_network\.run\()([^,]+)(,)")
 _RUN_CALL_NEW = r"\1(_milasim_duration_env > 0 ? _milasim_duration_env : \2)\3"
@@ -408,10 +429,26 @@ class Build:
 
     @staticmethod
     def _read(results_dir: Path, spec: Mapping[str, Any]) -> np.ndarray:
-        data = np.fromfile(results_dir / spec["file"], dtype=np.dtype(spec["dtype"]))
+        """One output: its streamed chunks (``.part``, if any) then Brian2's final file, read
+        straight into one array (no concatenated copy)."""
+        dtype = np.dtype(spec["dtype"])
+        paths = [p for p in _result_files(results_dir, spec) if p.is_file()]
+        data = np.empty(sum(p.stat().st_size for p in paths) // dtype.itemsize, dtype=dtype)
+        view, at = memoryview(data).cast("B"), 0
+        for path in paths:
+            with open(path, "rb") as f:
+                at += f.readinto(view[at:])
+        if at != data.nbytes:
+            raise RunError(f"result files of {spec['file']} changed while being read")
         if spec.get("ncols"):
             data = data.reshape(-1, spec["ncols"])
         return data
+
+
+def _result_files(results_dir: Path, spec: Mapping[str, Any]) -> list[Path]:
+    """The files holding one output, in order: the streamed chunks first."""
+    final = Path(results_dir) / spec["file"]
+    return [final.with_name(final.name + ".part"), final] if spec.get("streamed") else [final]
 
 
 def check_results(results_dir: Path, outputs: Mapping[str, Any], log_path: Path) -> None:
@@ -430,9 +467,10 @@ def check_results(results_dir: Path, outputs: Mapping[str, Any], log_path: Path)
         complete = False
     broken = []
     for name, spec in outputs.items():
-        path = Path(results_dir) / spec["file"]
+        files = _result_files(results_dir, spec)
+        size = sum(p.stat().st_size for p in files if p.is_file())
         row = np.dtype(spec["dtype"]).itemsize * (spec.get("ncols") or 1)
-        if not path.is_file() or path.stat().st_size % row:
+        if not files[-1].is_file() or size % row:
             broken.append(name)
     if not complete or broken:
         what = f"outputs {', '.join(broken)}" if broken else "last_run_info.txt"
@@ -531,6 +569,11 @@ def _build_in_this_process(blueprint: Blueprint, directory: Path) -> None:
             "ncols": int(shape[1]) if shape else None,
         }
     device.build(directory=str(directory), compile=False, run=False)
+    for monitor, arrays in _spike_monitor_arrays(spec.outputs).items():
+        _stream_to_disk(directory / "code_objects" / f"{monitor}_codeobject.cpp", monitor, arrays)
+        for out in outputs.values():
+            if out["file"] in {file for _, file in arrays}:
+                out["streamed"] = True
     main_cpp = directory / "main.cpp"
     code, n = _RUN_CALL.subn(_RUN_CALL_NEW, main_cpp.read_text())
     if n != 1:
@@ -550,6 +593,36 @@ def _build_in_this_process(blueprint: Blueprint, directory: Path) -> None:
     tmp = directory / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, directory / "manifest.json")
+
+
+def _spike_monitor_arrays(outputs: Mapping[str, tuple[Any, str]]) -> dict[str, list[tuple[str, str]]]:
+    """monitor name -> [(C++ name, result file)] of every recorded array of the SpikeMonitors in
+    ``outputs`` (all of them, recorded or not: they must be emptied together)."""
+    from brian2 import SpikeMonitor, device
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for monitor, _ in outputs.values():
+        if isinstance(monitor, SpikeMonitor) and monitor.name not in found:
+            found[monitor.name] = [
+                (device.get_array_name(monitor.variables[name], access_data=False),
+                 device.get_array_filename(monitor.variables[name]))
+                for name in sorted(monitor.record_variables)
+            ]
+    return found
+
+
+def _stream_to_disk(code_file: Path, monitor: str, arrays: list[tuple[str, str]]) -> None:
+    """Patch a spike monitor's generated code so it appends full chunks to ``.part`` files."""
+    code = code_file.read_text()
+    anchor = re.compile(rf"^(\s*_ptr_array_{re.escape(monitor)}_N\[0\] \+= _num_events;\n)",
+                        re.MULTILINE)
+    writes = "".join(_STREAM_WRITE % {"file": file, "array": array} for array, file in arrays)
+    block = _STREAM_CPP % {"first": arrays[0][0], "chunk": SPIKE_CHUNK, "env": SPIKE_CHUNK_ENV,
+                           "writes": writes}
+    code, n = anchor.subn(lambda m: m.group(1) + block, code)
+    if n != 1:
+        raise RuntimeError(f"expected one spike count update in {code_file}, found {n}")
+    code_file.write_text("#include <fstream>\n#include <iostream>\n#include <cstdlib>\n" + code)
 
 
 def _compiler_version() -> str:
