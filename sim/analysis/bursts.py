@@ -127,6 +127,30 @@ def _check_window(t_start_s: float, t_stop_s: float, bin_s: float) -> None:
 
 
 # --------------------------------------------------------------------------- rates
+#: Spikes handled per step by the binning and selection helpers: minutes-long seizure runs carry
+#: tens of millions of spikes, and every temporary is per chunk (~40 MB), never per run.
+CHUNK_SPIKES = 1 << 22
+
+
+def _chunks(n: int):
+    for lo in range(0, n, CHUNK_SPIKES):
+        yield slice(lo, min(lo + CHUNK_SPIKES, n))
+
+
+def binned_counts(times_s: np.ndarray, t_start_s: float, t_stop_s: float, bin_s: float) -> np.ndarray:
+    """Spike counts in consecutive bins of ``bin_s`` from ``t_start_s`` (the bins of
+    :func:`population_rate`), counted chunk by chunk."""
+    _check_window(t_start_s, t_stop_s, bin_s)
+    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
+    t = np.asarray(times_s, dtype=np.float64).ravel()
+    counts = np.zeros(n_bins, dtype=np.int64)
+    for part in _chunks(t.size):
+        chunk = t[part]
+        chunk = chunk[_in_window(chunk, t_start_s, t_stop_s)]
+        counts += np.bincount(_bin_index(chunk, t_start_s, bin_s, n_bins), minlength=n_bins)
+    return counts
+
+
 def population_rate(
     times_s: np.ndarray, n_neurons: int, t_stop_s: float, bin_s: float, t_start_s: float = 0.0
 ) -> np.ndarray:
@@ -139,11 +163,61 @@ def population_rate(
     _check_window(t_start_s, t_stop_s, bin_s)
     if n_neurons <= 0:
         raise ValueError(f"n_neurons must be > 0, got {n_neurons}")
-    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
+    return binned_counts(times_s, t_start_s, t_stop_s, bin_s) / (n_neurons * bin_s)
+
+
+def pooled_rate(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    populations: Sequence[str], t_stop_s: float, bin_s: float, t_start_s: float = 0.0,
+) -> tuple[np.ndarray, int]:
+    """(rate, total neurons) of ``populations`` pooled: the rate of their pooled spikes, counted
+    per population (no pooled copy of the spikes)."""
+    n_total = sum(int(n_nodes[pop]) for pop in populations)
+    if n_total <= 0:
+        raise ValueError(f"populations {list(populations)} have no neurons")
+    counts = sum(binned_counts(spikes[pop][0], t_start_s, t_stop_s, bin_s) for pop in populations)
+    counts = np.asarray(counts) if len(populations) else np.zeros(_n_bins(t_stop_s - t_start_s, bin_s))
+    return counts / (n_total * bin_s), n_total
+
+
+def _is_sorted(t: np.ndarray) -> bool:
+    for part in _chunks(t.size):
+        seg = t[part.start:min(part.stop + 1, t.size)]  # chunks overlap by one spike
+        if np.any(seg[1:] < seg[:-1]):
+            return False
+    return True
+
+
+def time_sorted(times_s: np.ndarray, node_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, ids)`` sorted by time (stable), without a copy when they already are (a run's
+    spikes are: the monitor records them step by step)."""
     t = np.asarray(times_s, dtype=np.float64).ravel()
-    t = t[_in_window(t, t_start_s, t_stop_s)]
-    counts = np.bincount(_bin_index(t, t_start_s, bin_s, n_bins), minlength=n_bins)
-    return counts / (n_neurons * bin_s)
+    i = np.asarray(node_ids).ravel()
+    if t.shape != i.shape:
+        raise ValueError("times_s and node_ids must have the same length")
+    if _is_sorted(t):
+        return t, i
+    order = np.argsort(t, kind="stable")
+    return t[order], i[order]
+
+
+def _first_in_bin(t: np.ndarray, bins: np.ndarray, t_start_s: float, bin_s: float,
+                  n_bins: int) -> np.ndarray:
+    """For each bin in ``bins``, the index of the first spike of the time-sorted ``t`` whose
+    :func:`_bin_index` is at least that bin: a bisection on the spikes' own bin indices (the
+    bins are monotone in time), so no per-spike array of bins is ever made."""
+    lo = np.zeros(len(bins), dtype=np.int64)
+    hi = np.full(len(bins), t.size, dtype=np.int64)
+    bins = np.asarray(bins, dtype=np.int64)
+    while np.any(lo < hi):
+        open_ = lo < hi
+        mid = (lo + hi) // 2
+        at = _bin_index(t[np.where(open_, mid, 0)], t_start_s, bin_s, n_bins)
+        right = open_ & (at >= bins)
+        left = open_ & ~right
+        hi = np.where(right, mid, hi)
+        lo = np.where(left, mid + 1, lo)
+    return lo
 
 
 def smooth_rate(rate_hz: np.ndarray, bin_s: float, sigma_ms: float) -> np.ndarray:
@@ -321,20 +395,47 @@ def golomb_chi(
     ids = np.asarray(node_ids).ravel()
     if t.shape != ids.shape:
         raise ValueError("times_s and node_ids must have the same length")
-    inside = _in_window(t, t_start_s, t_stop_s)
-    t, ids = t[inside], ids[inside]
-    active = np.unique(ids)
+    n = int(ids.max()) + 1 if ids.size else 0
+    return _golomb_chi({"all": (t, ids)}, {"all": n}, t_stop_s, bin_s, max_neurons=max_neurons,
+                       seed=seed, t_start_s=t_start_s)
+
+
+def _golomb_chi(
+    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
+    t_stop_s: float, bin_s: float, *, max_neurons: int, seed: int, t_start_s: float,
+) -> float:
+    """:func:`golomb_chi` of populations pooled (ids offset per population, in the given order),
+    chunk by chunk: only the subsampled neurons' spikes are ever gathered."""
+    _check_window(t_start_s, t_stop_s, bin_s)
+    offsets, at = {}, 0
+    for pop, size in n_nodes.items():
+        offsets[pop], at = at, at + int(size)
+    fired = np.zeros(at, dtype=bool)
+    for pop, (t, ids) in spikes.items():
+        for part in _chunks(t.size):
+            inside = _in_window(t[part], t_start_s, t_stop_s)
+            fired[ids[part][inside].astype(np.int64) + offsets[pop]] = True
+    active = np.flatnonzero(fired)
     if active.size < 2:
         return float("nan")
     if active.size > max_neurons:
         active = np.sort(np.random.default_rng(seed).choice(active, max_neurons, replace=False))
-    chosen = np.isin(ids, active)
-    t, ids = t[chosen], ids[chosen]
+    chosen = np.zeros(at, dtype=bool)
+    chosen[active] = True
+    picked_t, picked_ids = [], []
+    for pop, (t, ids) in spikes.items():
+        for part in _chunks(t.size):
+            tc, ic = t[part], ids[part].astype(np.int64) + offsets[pop]
+            keep = _in_window(tc, t_start_s, t_stop_s) & chosen[ic]
+            picked_t.append(tc[keep])
+            picked_ids.append(ic[keep])
+    t = np.concatenate(picked_t)
+    ids = np.concatenate(picked_ids)
     n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
     b = _bin_index(t, t_start_s, bin_s, n_bins)
     neuron = np.searchsorted(active, ids)
     n = active.size
-    # per-neuron moments from the sparse (neuron, bin) counts: memory O(spikes + bins)
+    # per-neuron moments from the sparse (neuron, bin) counts: memory O(chosen spikes + bins)
     keys, counts = np.unique(neuron * n_bins + b, return_counts=True)
     owner = keys // n_bins
     mean_i = np.bincount(owner, weights=counts, minlength=n) / n_bins
@@ -349,23 +450,6 @@ def golomb_chi(
 
 
 # --------------------------------------------------------------------------- per-run metrics
-def pooled_spikes(
-    spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
-    populations: Sequence[str],
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(times, global neuron ids, total neurons) of ``populations`` pooled; ids are offset so that
-    each population's neurons get their own range."""
-    times, ids, offset = [], [], 0
-    for pop in populations:
-        t, i = spikes[pop]
-        times.append(np.asarray(t, dtype=np.float64).ravel())
-        ids.append(np.asarray(i, dtype=np.int64).ravel() + offset)
-        offset += int(n_nodes[pop])
-    if not times:
-        return np.empty(0), np.empty(0, dtype=np.int64), 0
-    return np.concatenate(times), np.concatenate(ids), offset
-
-
 def network_bursts(
     spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
     t_stop_s: float, params: BurstParams = BurstParams(), *,
@@ -376,15 +460,12 @@ def network_bursts(
 
 
 def _pooled_detection(spikes, n_nodes, t_stop_s, params, populations, t_start_s):
-    """(params, populations, times, ids, n_total, bursts) of the pooled populations."""
+    """(params, populations, n_total, bursts) of the pooled populations."""
     p = params
     pops = select_populations(spikes, populations)
-    times, ids, n_total = pooled_spikes(spikes, n_nodes, pops)
-    if n_total <= 0:
-        raise ValueError(f"populations {pops} have no neurons")
     bin_s = p.rate_bin_ms * 1e-3
-    rate = population_rate(times, n_total, t_stop_s, bin_s, t_start_s)
-    return p, pops, times, ids, n_total, detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
+    rate, n_total = pooled_rate(spikes, n_nodes, pops, t_stop_s, bin_s, t_start_s)
+    return p, pops, n_total, detect_bursts(rate, bin_s, p, t_start_s=t_start_s)
 
 
 def _mean(values: np.ndarray) -> float:
@@ -423,22 +504,29 @@ def burst_analysis(
     in it), ``synchrony_chi``, ``runaway``, ``runaway_onset_s``, ``mean_rate_hz`` (pooled),
     ``rate_<pop>_hz`` for each pooled population, ``baseline_rate_hz``, ``threshold_rate_hz``.
     """
-    p, pops, times, ids, n_total, bursts = _pooled_detection(
+    p, pops, n_total, bursts = _pooled_detection(
         spikes, n_nodes, t_stop_s, params, populations, t_start_s)
     bin_s = p.rate_bin_ms * 1e-3
     span = t_stop_s - t_start_s
 
-    inside = _in_window(times, t_start_s, t_stop_s)
-    times, ids = times[inside], ids[inside]
-    order = np.argsort(times, kind="stable")
-    times, ids = times[order], ids[order]
-    spike_bin = _bin_index(times, t_start_s, bin_s, bursts.n_bins)
+    # each population's spikes inside the window, time-sorted: views, not copies
+    windowed = {}
+    for pop in pops:
+        t, i = time_sorted(*spikes[pop])
+        lo = np.searchsorted(t, t_start_s, side="left")
+        hi = np.searchsorted(t, t_stop_s, side="right")
+        windowed[pop] = (t[lo:hi], i[lo:hi])
 
-    spikes_per, recruited = [], []
-    for a, b in zip(bursts.start_bin, bursts.stop_bin):
-        lo, hi = np.searchsorted(spike_bin, [a, b])  # spike_bin is sorted with times
-        spikes_per.append(hi - lo)
-        recruited.append(np.unique(ids[lo:hi]).size / n_total)
+    spikes_per = np.zeros(bursts.n, dtype=np.int64)
+    active = np.zeros(bursts.n, dtype=np.int64)
+    for pop, (t, i) in windowed.items():
+        first = _first_in_bin(t, bursts.start_bin, t_start_s, bin_s, bursts.n_bins)
+        last = _first_in_bin(t, bursts.stop_bin, t_start_s, bin_s, bursts.n_bins)
+        spikes_per += last - first
+        size = int(n_nodes[pop])
+        for k, (a, b) in enumerate(zip(first, last)):
+            active[k] += np.count_nonzero(np.bincount(i[a:b], minlength=size))
+    recruited = active / n_total
 
     nan = float("nan")
     out: dict[str, float | int | bool] = {}
@@ -461,21 +549,19 @@ def burst_analysis(
             mean_interburst_interval_s=_mean(bursts.interburst_interval_s),
             fraction_time_in_bursts=float(np.sum(bursts.stop_bin - bursts.start_bin))
             / bursts.n_bins,
-            spikes_per_burst=_mean(np.asarray(spikes_per, dtype=np.float64)),
+            spikes_per_burst=_mean(spikes_per.astype(np.float64)),
             peak_rate_hz=_mean(bursts.peak_hz),
-            fraction_recruited=_mean(np.asarray(recruited, dtype=np.float64)),
+            fraction_recruited=_mean(recruited),
         )
-    out["synchrony_chi"] = golomb_chi(
-        times, ids, t_stop_s, p.synchrony_bin_ms * 1e-3, max_neurons=p.synchrony_max_neurons,
-        seed=seed, t_start_s=t_start_s,
+    out["synchrony_chi"] = _golomb_chi(
+        windowed, {pop: int(n_nodes[pop]) for pop in pops}, t_stop_s, p.synchrony_bin_ms * 1e-3,
+        max_neurons=p.synchrony_max_neurons, seed=seed, t_start_s=t_start_s,
     )
     out["runaway"] = bool(bursts.runaway)
     out["runaway_onset_s"] = float(bursts.runaway_onset_s)
-    out["mean_rate_hz"] = float(times.size / (n_total * span))
+    out["mean_rate_hz"] = float(sum(t.size for t, _ in windowed.values()) / (n_total * span))
     for pop in pops:
-        t = np.asarray(spikes[pop][0], dtype=np.float64)
-        out[f"rate_{pop}_hz"] = float(np.count_nonzero(_in_window(t, t_start_s, t_stop_s))
-                                      / (int(n_nodes[pop]) * span))
+        out[f"rate_{pop}_hz"] = float(windowed[pop][0].size / (int(n_nodes[pop]) * span))
     out["baseline_rate_hz"] = float(bursts.baseline_hz)
     out["threshold_rate_hz"] = float(bursts.threshold_hz)
     return bursts, {k: (v if isinstance(v, bool) else int(v) if isinstance(v, (int, np.integer))

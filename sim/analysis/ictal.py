@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 # the same thresholded-stretch primitives as the interictal detector, so both scales agree
-from sim.analysis.bursts import _EPS, _merge, _segments
+from sim.analysis.bursts import _EPS, _chunks, _merge, _segments
 
 
 @dataclass(frozen=True)
@@ -214,12 +214,15 @@ def ictal_metrics(ev: IctalEvents, spikes: Mapping[str, np.ndarray], n_nodes: Ma
     in_s, out_s = mask.sum() * ev.bin_s, (~mask).sum() * ev.bin_s
     for pop, times in spikes.items():
         t = np.asarray(times, dtype=np.float64)
-        idx = np.floor((t - ev.t_start_s) / ev.bin_s + _EPS).astype(np.int64)
-        idx = idx[(idx >= 0) & (idx < ev.n_bins)]
-        inside = int(np.count_nonzero(mask[idx]))
+        inside = total = 0
+        for part in _chunks(t.size):  # tens of millions of spikes: per-chunk temporaries only
+            idx = np.floor((t[part] - ev.t_start_s) / ev.bin_s + _EPS).astype(np.int64)
+            idx = idx[(idx >= 0) & (idx < ev.n_bins)]
+            inside += int(np.count_nonzero(mask[idx]))
+            total += idx.size
         n_pop = int(n_nodes[pop])
         out[f"rate_{pop}_in_events_hz"] = (float(inside / (n_pop * in_s)) if in_s > 0
                                            else float("nan"))
-        out[f"rate_{pop}_between_events_hz"] = (float((idx.size - inside) / (n_pop * out_s))
+        out[f"rate_{pop}_between_events_hz"] = (float((total - inside) / (n_pop * out_s))
                                                 if out_s > 0 else float("nan"))
     return out

@@ -161,6 +161,36 @@ def run_duration_s(run: Any) -> float:
     return max(lengths + last + [1e-3])
 
 
+def _shown_spikes(times: Any, ids: Any, keep: np.ndarray, chunk: int = 1 << 22):
+    """Yield (times, rows) chunk by chunk for the spikes of the neurons in ``keep`` (sorted ids;
+    row = position in ``keep``): a lookup table, no per-run temporaries."""
+    times, ids = np.asarray(times), np.asarray(ids)
+    lookup = np.full(int(ids.max()) + 1 if ids.size else 0, -1, dtype=np.int64)
+    lookup[keep[keep < lookup.size]] = np.flatnonzero(keep < lookup.size)
+    for lo in range(0, times.size, chunk):
+        rows = lookup[ids[lo:lo + chunk]]
+        mine = rows >= 0
+        yield times[lo:lo + chunk][mine], rows[mine]
+
+
+def _shown_spikes_all(times: Any, ids: Any, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    parts = list(_shown_spikes(times, ids, keep)) or [(np.empty(0), np.empty(0, dtype=np.int64))]
+    return np.concatenate([t for t, _ in parts]), np.concatenate([r for _, r in parts])
+
+
+def _rate_image(times: Any, ids: Any, keep: np.ndarray, t_stop: float, n_bins: int) -> np.ndarray:
+    """Each shown neuron's rate (Hz) in ``n_bins`` equal bins of [0, t_stop] (rows = ``keep``):
+    np.histogram2d's bins, counted chunk by chunk."""
+    edges = np.linspace(0, t_stop, n_bins + 1)
+    counts = np.zeros(keep.size * n_bins, dtype=np.int64)
+    for t, rows in _shown_spikes(times, ids, keep):
+        inside = (t >= 0) & (t <= t_stop)
+        t, rows = t[inside], rows[inside]
+        col = np.minimum(np.searchsorted(edges, t, side="right") - 1, n_bins - 1)
+        counts += np.bincount(rows * n_bins + col, minlength=counts.size)
+    return counts.reshape(keep.size, n_bins) / (t_stop / n_bins)
+
+
 def network_populations(spikes: Mapping[str, Any]) -> list[str]:
     chosen = [p for p in NETWORK_POPULATIONS if p in spikes]
     return chosen or list(spikes)
@@ -262,23 +292,17 @@ def plot_run(run: Any, path: Path) -> Path:
         row0 = 0
         handles = []
         for pop in pops:
-            times, ids = (np.asarray(a) for a in run.spikes[pop])
             keep = shown[pop]
-            mask = np.isin(ids, keep)
-            rows = row0 + np.searchsorted(keep, ids[mask])
             color = POP_COLORS.get(pop, OKABE_ITO["green"])
             if as_image:
-                edges = np.linspace(0, t_stop, RASTER_IMAGE_BINS + 1)
-                counts, _, _ = np.histogram2d(rows, times[mask],
-                                              bins=[np.arange(row0, row0 + keep.size + 1) - 0.5,
-                                                    edges])
-                rate = counts / (t_stop / RASTER_IMAGE_BINS)
+                rate = _rate_image(*run.spikes[pop], keep, t_stop, RASTER_IMAGE_BINS)
                 cmap = matplotlib.colors.LinearSegmentedColormap.from_list("r", ["white", color])
                 ax_r.imshow(rate, aspect="auto", origin="lower", interpolation="nearest",
                             cmap=cmap, extent=(0, t_stop, row0 - 0.5, row0 + keep.size - 0.5),
                             vmin=0, vmax=max(float(np.percentile(rate, 99)), 1.0), zorder=1)
             else:
-                ax_r.plot(times[mask], rows, linestyle="none", marker="|", markersize=2.5,
+                times, rows = _shown_spikes_all(*run.spikes[pop], keep)
+                ax_r.plot(times, row0 + rows, linestyle="none", marker="|", markersize=2.5,
                           markeredgewidth=0.6, color=color)
             handles.append(Patch(color=color, label=f"{POP_LABELS.get(pop, pop)} "
                                                     f"({keep.size} of {int(run.n_nodes[pop])})"))
