@@ -33,9 +33,17 @@ mg_mM = 0.0
 
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory) -> Path:
-    """MILASIM_CACHE_DIR for the whole session (reuse one with MILASIM_TEST_CACHE_DIR)."""
+    """MILASIM_CACHE_DIR for the whole session (reuse one with MILASIM_TEST_CACHE_DIR). Under
+    pytest-xdist the worker processes share it (the engine's file lock lets one compile a build
+    and the other wait for it), so no build is compiled twice."""
     keep = os.environ.get("MILASIM_TEST_CACHE_DIR")
-    path = Path(keep) if keep else tmp_path_factory.mktemp("builds")
+    if keep:
+        path = Path(keep)
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.getbasetemp().parent / "builds"  # shared by the workers
+        path.mkdir(exist_ok=True)
+    else:
+        path = tmp_path_factory.mktemp("builds")
     previous = os.environ.get("MILASIM_CACHE_DIR")
     os.environ["MILASIM_CACHE_DIR"] = str(path)
     yield path
