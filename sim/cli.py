@@ -1,4 +1,4 @@
-"""The ``milasim`` command: parse, call, print. No science lives here.
+"""The ``milasim`` command line: parse, call the library, print (no science lives here).
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the key or path), 1 a run that
 failed (its log kept). The verbs, keys and output files are described in the README.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -28,20 +29,107 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="milasim", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+DESCRIPTION = """\
+milasim: spiking E/I networks under the glycine prodrug milacemide.
 
-    p = sub.add_parser("run", help="one simulation -> run.h5, summary.json, figures/")
-    p.add_argument("config", type=Path)
+A dose sets brain glycine (MAO-B deamination to glycinamide, then glycine), glycine sets the
+NMDA receptor's glycine-site occupancy, and the network shows what that does to seizure-like
+activity (epileptiform protocol) or to LTP/LTD (ltp protocol). Configs are TOML files
+(configs/, docs/config.md); every run writes run.h5, summary.json and figures/."""
+
+EPILOG = """\
+examples:
+  milasim run configs/epileptiform.toml --set drug.dose_mg_per_kg=100
+  milasim sweep experiments/dose_comparison.toml --workers 2
+  milasim pk configs/default.toml --set drug.dose_mg_per_kg=400
+  milasim validate experiments/seizure_dose_response.toml
+  milasim compare results/a results/b --out results/a_vs_b
+  milasim <verb> --help   (each verb's options and examples)"""
+
+#: verb -> (one-line help, description, examples)
+VERBS = {
+    "run": (
+        "one simulation -> run.h5, summary.json, figures/",
+        ("Run one config: compile the network once per structure (cached), simulate with the "
+         "config's dose, bath and seed, analyse, and write OUT/run.h5, OUT/summary.json and "
+         "OUT/figures/. Prints the main metrics with units."),
+        ["milasim run configs/epileptiform.toml",
+         "milasim run configs/epileptiform.toml --set drug.dose_mg_per_kg=100 --seed 2",
+         "milasim run configs/ltp.toml --set bath.apv_uM=50 --out results/ltp_apv"],
+    ),
+    "sweep": (
+        "the grid of runs an experiment file declares, on Dask",
+        ("Run every point of an experiment file's [sweep] grid on Dask workers (this machine's "
+         "cores, an existing scheduler, or SLURM/PBS/SGE), then write OUT/sweep.csv and the "
+         "comparison figures. Finished runs are never lost: --resume keeps them."),
+        ["milasim sweep experiments/dose_comparison.toml --workers 2",
+         "milasim sweep experiments/seizure_dose_response.toml --resume",
+         "milasim sweep experiments/dose_response.toml --cluster slurm --set cluster.jobs=4"],
+    ),
+    "pk": (
+        "the drug module alone: dose -> brain glycine -> occupancy",
+        ("Pharmacokinetics without a network: plasma and brain milacemide, glycinamide and glycine "
+         "over time, and the glycine-site occupancy at the config's time after dose."),
+        ["milasim pk configs/default.toml --set drug.dose_mg_per_kg=100",
+         "milasim pk configs/default.toml --set drug.species=human --set drug.dose_mg=400",
+         "milasim pk configs/default.toml --json | python -m json.tool"],
+    ),
+    "compare": (
+        "metrics side by side across runs or sweeps",
+        ("Compare finished runs or sweep folders: a table of conditions and metrics and a figure. "
+         "Runs of different protocols, durations or networks are not pooled."),
+        ["milasim compare results/dose_comparison",
+         "milasim compare results/epileptiform results/epileptiform_100 --out results/cmp"],
+    ),
+    "validate": (
+        "check a config or an experiment file without running it",
+        ("Validate a config (every key, unit and range), or an experiment file: every grid point, "
+         "the number of runs, those already finished in --out and the network builds needed. Nothing"
+         " is written, nothing compiled."),
+        ["milasim validate configs/epileptiform.toml --print",
+         "milasim validate experiments/seizure_dose_response.toml",
+         "milasim validate configs/default.toml --set bath.mg_mM=0"],
+    ),
+    "export": (
+        "write a run as an NWB file (Neurodata Without Borders)",
+        ("Export a finished run to NWB: spikes as a Units table (population column), rates and "
+         "traces as TimeSeries with units, detected events as time intervals, drug, bath, seed and "
+         "config as metadata. Needs pynwb (pip install pynwb)."),
+        ["milasim export results/epileptiform --nwb results/epileptiform/run.nwb"],
+    ),
+    "plot": (
+        "re-draw a run's figures from its run.h5",
+        ("Redraw a finished run's figures from its run.h5 (into the run's figures/ folder)."),
+        ["milasim plot results/epileptiform/run.h5",
+         "milasim plot results/epileptiform"],
+    ),
+}
+
+
+def _verb(sub, name: str) -> argparse.ArgumentParser:
+    short, description, examples = VERBS[name]
+    return sub.add_parser(name, help=short, description=description,
+                          epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="milasim", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="VERB", title="verbs")
+
+    p = _verb(sub, "run")
+    p.add_argument("config", type=Path, help="a config file (TOML), e.g. configs/epileptiform.toml")
     _add_set(p)
     p.add_argument("--out", type=Path, help="output folder (default results/<config stem>/)")
     p.add_argument("--seed", type=int, help="shorthand for --set simulation.seed=N")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
-    p = sub.add_parser("sweep", help="the grid of runs an experiment file declares, on Dask")
-    p.add_argument("experiment", type=Path)
+    p = _verb(sub, "sweep")
+    p.add_argument("experiment", type=Path,
+                   help="an experiment file (TOML with a [sweep] table), e.g. experiments/dose_comparison.toml")
     _add_set(p)
     p.add_argument("--out", type=Path, help="output folder (default results/<experiment stem>/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
@@ -49,25 +137,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge"],
                    help="where the workers come from (default local, or [cluster] in the file)")
     p.add_argument("--resume", action="store_true", help="keep finished runs, do the rest")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
-    p = sub.add_parser("pk", help="the drug module alone: dose -> brain glycine -> occupancy")
-    p.add_argument("config", type=Path)
+    p = _verb(sub, "pk")
+    p.add_argument("config", type=Path, help="a config file (its [drug] section is used)")
     _add_set(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON instead of a table (each time course on one line)")
     p.add_argument("--out", type=Path, help="also draw the time courses into OUT/figures/pk.png")
 
-    p = sub.add_parser("compare", help="metrics side by side across runs or sweeps")
-    p.add_argument("dirs", type=Path, nargs="+")
+    p = _verb(sub, "compare")
+    p.add_argument("dirs", type=Path, nargs="+", metavar="DIR",
+                   help="run folders (with summary.json) or sweep folders (with runs/)")
     p.add_argument("--out", type=Path, help="where the comparison figure goes (default: first DIR)")
 
-    p = sub.add_parser("validate", help="check a config without running it")
-    p.add_argument("config", type=Path)
+    p = _verb(sub, "validate")
+    p.add_argument("config", type=Path, help="a config file, or an experiment file ([sweep] table)")
     _add_set(p)
-    p.add_argument("--print", dest="show", action="store_true", help="print the resolved config")
+    p.add_argument("--print", dest="show", action="store_true",
+                   help="print the resolved config, every key (a config file only)")
+    p.add_argument("--out", type=Path, help="an experiment's output folder: count the runs "
+                   "already finished there (default results/<experiment stem>/)")
 
-    p = sub.add_parser("plot", help="re-draw a run's figures from its HDF5 file")
-    p.add_argument("run_h5", type=Path)
+    p = _verb(sub, "export")
+    p.add_argument("run_h5", type=Path, metavar="RUN", help="a run folder, or its run.h5")
+    p.add_argument("--nwb", type=Path, required=True, metavar="FILE",
+                   help="the NWB file to write (name ending in .nwb)")
+
+    p = _verb(sub, "plot")
+    p.add_argument("run_h5", type=Path, metavar="RUN",
+                   help="a run's run.h5, or the run folder holding it")
     return parser
 
 
@@ -79,14 +178,33 @@ def _version() -> str:
 
 # --------------------------------------------------------------------------- verbs
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.config import load_config
+    from sim.config import load_config, read_toml
 
+    if "sweep" in read_toml(args.config) or any(o.startswith("sweep.") for o in args.overrides):
+        from sim.sweep.plan import describe_plan, plan_experiment
+
+        print(describe_plan(plan_experiment(args.config, args.overrides, args.out)))
+        return 0
+    if args.out is not None:
+        raise InputError(f"--out: only for an experiment file (one with a [sweep] table); "
+                         f"{args.config} is a single config")
     cfg = load_config(args.config, args.overrides)
     if args.show:
         print(cfg.to_toml(), end="")
     else:
         print(f"{args.config}: ok (config_hash {cfg.config_hash()})")
     return 0
+
+
+_NUMBER = r"(?:-?\d[\d.eE+-]*|NaN|-?Infinity|null)"
+_NUMBER_LIST = re.compile(rf"\[\s*({_NUMBER}(?:,\s*{_NUMBER})*)\s*\]")
+
+
+def compact_json(data: object) -> str:
+    """Indented JSON with every list of numbers on one line (a time course is one line, not
+    thousands)."""
+    return _NUMBER_LIST.sub(lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]",
+                            json.dumps(data, indent=1))
 
 
 def cmd_pk(args: argparse.Namespace) -> int:
@@ -100,7 +218,7 @@ def cmd_pk(args: argparse.Namespace) -> int:
         prepare_out_dir(args.out)
     report = pk_report(cfg)
     if args.json:
-        print(json.dumps(report, indent=1))
+        print(compact_json(report))
     else:
         print(format_pk_table(report))
     if args.out is not None:
@@ -139,6 +257,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from sim.nwb import export_nwb
+    from sim.store import read_run
+
+    if args.nwb.suffix != ".nwb":
+        raise InputError(f"--nwb {args.nwb}: expected a file name ending in .nwb")
+    print(export_nwb(read_run(args.run_h5), args.nwb))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare
 
@@ -165,12 +293,17 @@ COMMANDS = {
     "pk": cmd_pk,
     "run": cmd_run,
     "plot": cmd_plot,
+    "export": cmd_export,
     "compare": cmd_compare,
     "sweep": cmd_sweep,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # bare `milasim`: what it does and how to start, not a usage error
+        build_parser().print_help()
+        return 2
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)

@@ -274,3 +274,27 @@ def test_absurd_body_weight_is_a_one_line_error(capsys, tmp_path):
     code, _, err = run_cli(capsys, "pk", write(tmp_path, GOOD), "--set", "drug.species=mouse",
                            "--set", "drug.body_weight_kg=1e-20")
     assert_one_line_error(code, err, "drug.body_weight_kg")
+
+
+def test_help_explains_each_verb_with_examples_that_name_real_files(capsys):
+    """`milasim` alone prints what it is and how to start; every verb has a description,
+    examples and help on every argument; the example files exist."""
+    import re
+
+    from sim.cli import VERBS, build_parser, main
+
+    assert main([]) == 2
+    text = capsys.readouterr().out
+    assert "milacemide" in text and "examples:" in text and "No science" not in text
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    root = Path(__file__).resolve().parents[1]
+    for verb, (short, description, examples) in VERBS.items():
+        p = sub.choices[verb]
+        assert p.description == description and examples
+        for action in p._actions:
+            assert action.help, f"milasim {verb}: argument {action.dest} has no help"
+        for example in examples:
+            assert example.startswith(f"milasim {verb} ")
+            for path in re.findall(r"(?:configs|experiments)/\S+\.toml", example):
+                assert (root / path).is_file(), f"example of {verb} names a missing {path}"

@@ -40,6 +40,20 @@ def test_pk_json_has_the_contract_keys(tmp_path):
     assert 0 < report["glycine_site_occupancy_baseline"] < report["glycine_site_occupancy"] < 1
     assert report["dose_mg_per_kg"] == 100.0 and report["dose_mg"] == pytest.approx(25.0)
     assert not list(tmp_path.iterdir())  # without --out nothing is written
+    # each time course on one line: the output stays readable (2,152 lines before)
+    lines = proc.stdout.splitlines()
+    assert len(lines) < len(report) + len(course) + 10
+    assert sum(line.lstrip().startswith('"t_h": [') for line in lines) == 1
+
+
+def test_compact_json_is_the_same_json():
+    from sim.cli import compact_json
+
+    data = {"a": [1, 2.5, -3e-05, float("nan")], "b": {"c": [], "d": ["x", "y"]}, "e": 1.0}
+    text = compact_json(data)
+    back = json.loads(text)
+    assert back["a"][:3] == data["a"][:3] and back["b"] == data["b"] and back["e"] == 1.0
+    assert '"a": [1, 2.5, -3e-05, NaN]' in text
 
 
 def test_pk_table_with_set_and_out_writes_the_figure(tmp_path):

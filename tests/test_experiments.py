@@ -80,3 +80,35 @@ def test_translation_cases_are_the_source_documents_doses():
     assert any(v[0] == "rat" and v[1] > 0 for v in values)  # rats in learning tasks
     protocols = {p.config.experiment.protocol for p in exp.points}
     assert protocols == {"epileptiform", "ltp"}
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_validate_checks_every_grid_point_and_plans_the_sweep(path, tmp_path, capsys):
+    """`milasim validate EXPERIMENT`: exit 0, the grid size, finished runs in --out, builds."""
+    from sim.cli import main
+
+    out = tmp_path / "out"
+    assert main(["validate", str(path), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    n = len(load_experiment(path).points)
+    assert f"ok, every grid point valid: {n} run(s)" in text
+    assert f"already finished in {out}: 0 of {n}; {n} to run" in text
+    assert "network builds:" in text and "to compile" in text
+    assert not out.exists()  # nothing written
+
+
+def test_validate_counts_finished_runs_and_refuses_a_bad_point(tmp_path, capsys):
+    from sim.cli import main
+    from sim.sweep.layout import RUN_MARKER
+
+    path = next(p for p in EXPERIMENTS if p.stem == "dose_comparison")
+    first = load_experiment(path).points[0].run_id
+    done = tmp_path / "out" / "runs" / first
+    done.mkdir(parents=True)
+    (done / RUN_MARKER).write_text("{}")
+    assert main(["validate", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert "1 of " in capsys.readouterr().out
+    # one bad value anywhere in the grid: exit 2, one line naming the key
+    assert main(["validate", str(path), "--set", "sweep.bath.mg_mM=[1.0, -1.0]"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bath.mg_mM" in err[0]
