@@ -14,7 +14,20 @@ The package is laid out by concept (see the README's design section):
 - ``sim.metrics``       the catalogue of metrics (name, label, unit, direction)
 - ``sim.figures``       figures, drawn from what the store holds
 - ``sim.sweep``         experiment grids on Dask
+- ``sim.api``           the Python API: ``sim.run``, ``sim.load``, ``sim.sweep``, ``sim.pk``
 - ``sim.cli``           the ``milasim`` command
 """
 
 __version__ = "0.4.0"
+
+#: The notebook API (docs/api.md), imported on first use so that ``import sim`` stays light.
+_API = ("run", "load", "sweep", "pk", "Run", "Sweep", "PK", "Spikes")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
