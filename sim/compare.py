@@ -204,11 +204,46 @@ def dose_groups(runs: Sequence[RunSummary], metric: str) -> list[DoseGroup]:
                                                                  _sort_num(kv[0][2])))]
 
 
+#: What must be equal for runs to be compared (same protocol): the simulated duration and the
+#: network's structure. A 5 s run pooled with 20 s runs as one condition was the silent failure.
+LIKE_WITH_LIKE = (("protocol", "duration_s"), ("network", None), ("simulation", "dt_ms"),
+                  ("simulation", "precision"))
+
+
+def _setting(run: RunSummary, section: str, key: str | None) -> Any:
+    table = (run.values.get("config") or {}).get(section) or {}
+    return table.get(key) if key else table
+
+
+def check_comparable(runs: Sequence[RunSummary]) -> None:
+    """InputError (one line) if runs of one protocol differ in duration or network structure."""
+    for protocol in sorted({r.protocol for r in runs}):
+        mine = [r for r in runs if r.protocol == protocol]
+        for section, key in LIKE_WITH_LIKE:
+            seen: dict[str, list[str]] = {}
+            for r in mine:
+                seen.setdefault(repr(_setting(r, section, key)), []).append(r.label)
+            if len(seen) > 1:
+                what = f"{section}.{key}" if key else f"[{section}]"
+                which = "; ".join(f"{value} in {labels[0]}"
+                                  + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
+                                  for value, labels in seen.items())
+                raise InputError(f"compare: the {protocol} runs differ in {what} ({which}); "
+                                 "their metrics are not comparable: compare each group apart")
+
+
+def default_out_dir(dirs: Sequence[Path]) -> Path:
+    """A new folder for the comparison: ``results/compare/<name>+<name>...``."""
+    from sim.paths import RESULTS_ROOT
+
+    names = [Path(d).resolve().name for d in dirs]
+    name = "+".join(names) if len(names) <= 3 else f"{'+'.join(names[:3])}+{len(names) - 3}more"
+    return RESULTS_ROOT / "compare" / name
+
+
 def _figure_path(dirs: Sequence[Path], out: Path | None) -> Path:
     if out is None:
-        first = Path(dirs[0])
-        base = first.parent if first.is_file() else first
-        return base / "compare.png"
+        return default_out_dir(dirs) / "compare.png"
     out = Path(out)
     if out.suffix.lower() in {".png", ".pdf", ".svg"}:
         return out
@@ -221,13 +256,18 @@ def compare(dirs: Sequence[Path], out: Path | None = None) -> tuple[str, Path]:
     """The comparison table (text) and figure of every run under ``dirs``.
 
     ``out`` is the figure file (if it ends in .png/.pdf/.svg) or a folder for ``compare.png``;
-    default ``<first DIR>/compare.png``. Missing folders or summaries are InputErrors naming them.
+    default a new folder ``results/compare/<DIR names>/`` (never inside a run). Missing folders or
+    summaries, and runs of one protocol whose duration or network differ, are InputErrors (one
+    line naming them; nothing written). The table is also written beside the figure
+    (``compare.txt``).
     """
     if not dirs:
         raise InputError("compare: give at least one run or sweep folder")
     from sim.figures.compare import plot_compare
 
     runs = load_runs(dirs)
+    check_comparable(runs)
     table = format_table(runs)
     figure = plot_compare(runs, _figure_path(dirs, out))
+    figure.with_name("compare.txt").write_text(table + "\n")
     return table, figure

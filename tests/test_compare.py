@@ -16,12 +16,17 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def write_summary(folder, dose=0.0, mg=1.0, seed=1, protocol="epileptiform", human=False,
-                  **metrics):
+                  duration=None, n_exc=None, **metrics):
     """A summary.json as `milasim run` writes it: the documented keys + the resolved config."""
     drug = ({"species": "human", "dose_mg": dose, "route": "oral"} if human
             else {"dose_mg_per_kg": dose})
-    config = resolve({"bath": {"mg_mM": mg}, "simulation": {"seed": seed},
-                      "experiment": {"protocol": protocol}, "drug": drug})
+    raw = {"bath": {"mg_mM": mg}, "simulation": {"seed": seed},
+           "experiment": {"protocol": protocol}, "drug": drug}
+    if duration is not None:
+        raw["protocol"] = {"duration_s": duration}
+    if n_exc is not None:
+        raw["network"] = {"n_exc": n_exc}
+    config = resolve(raw)
     summary = {"glycine_uM": 2.0 + dose / 100, "glycine_baseline_uM": 2.0,
                "glycine_site_occupancy": 0.5 + dose / 1000, "seed": seed,
                "config_hash": config.config_hash(), "wall_time_s": 1.0}
@@ -151,9 +156,31 @@ def test_ltp_runs_show_ltp_percent_and_several_mg_levels_plot(tmp_path):
     assert figure == tmp_path / "fig.png" and figure.read_bytes()[:8] == PNG_MAGIC
 
 
-def test_human_dose_in_mg_and_default_figure_place(tmp_path):
+def test_human_dose_in_mg_and_default_figure_place(tmp_path, monkeypatch):
     run = write_summary(tmp_path / "human_run", dose=1200.0, human=True)
+    monkeypatch.chdir(tmp_path)
     table, figure = compare([run])
     assert "1200 mg " in table.splitlines()[2] + " "
     assert "mg/kg" not in table.splitlines()[2]
-    assert figure == run / "compare.png" and figure.exists()
+    # a new folder, never the run's own
+    assert figure.resolve() == tmp_path / "results" / "compare" / "human_run" / "compare.png"
+    assert figure.exists() and not (run / "compare.png").exists()
+    assert (figure.parent / "compare.txt").read_text().strip() == table
+
+
+@pytest.mark.parametrize("what, a, b", [
+    ("protocol.duration_s", {"duration": 5.0}, {"duration": 20.0}),
+    ("[network]", {"n_exc": 3200}, {"n_exc": 640}),
+])
+def test_runs_of_different_duration_or_network_are_refused(tmp_path, capsys, what, a, b):
+    """A 5 s run pooled with 20 s runs as one condition was the silent failure."""
+    from sim.cli import main
+
+    short = write_summary(tmp_path / "short", dose=0.0, **a)
+    long = write_summary(tmp_path / "long", dose=0.0, **b)
+    with pytest.raises(InputError, match=rf"differ in {__import__('re').escape(what)}"):
+        compare([short, long], out=tmp_path / "cmp")
+    assert not (tmp_path / "cmp").exists()
+    assert main(["compare", str(short), str(long), "--out", str(tmp_path / "cmp")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "short" in err[0] and "long" in err[0]
