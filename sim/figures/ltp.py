@@ -43,6 +43,20 @@ def _legend_label(label: str) -> str:
     return {"hfs": "HFS", "tbs": "TBS", "lfs": "LFS", "pairing": "pairing"}.get(label, label)
 
 
+def _draw_courses(ax: Any, courses: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                  colors: Sequence[str], n_simulated: Mapping[str, int] | None,
+                  scale: float, label: bool) -> None:
+    """Each arm's efficacy against time / ``scale``; the exact wait (after the simulated samples)
+    dashed."""
+    for color, (name, (t, pct)) in zip(colors, courses.items(), strict=True):
+        x = np.asarray(t, dtype=float) / scale
+        pct = np.asarray(pct, dtype=float)
+        n = len(x) if n_simulated is None else int(n_simulated.get(name, len(x)))
+        ax.plot(x[:n], pct[:n], color=color, label=_legend_label(name) if label else None)
+        if n < len(x):
+            ax.plot(x[max(n - 1, 0):], pct[max(n - 1, 0):], color=color, ls="--")
+
+
 def plot_efficacy(
     courses: Mapping[str, tuple[np.ndarray, np.ndarray]],
     path: Path,
@@ -51,41 +65,62 @@ def plot_efficacy(
     n_simulated: Mapping[str, int] | None = None,
     title: str = "",
 ) -> Path:
-    """Efficacy (% of baseline) against minutes from induction onset, one line per arm.
+    """Efficacy (% of baseline) against time from induction onset, one line per arm.
 
     ``courses``: label -> (t_s from induction onset, percent of baseline). ``induction_s``: label ->
-    induction length (shaded). ``n_simulated``: label -> how many leading samples were simulated;
-    the rest (the exact post-induction wait) is drawn dashed.
+    induction length (a bar in the arm's colour). ``n_simulated``: label -> how many leading
+    samples were simulated; the rest (the exact post-induction wait) is drawn dashed.
+
+    Baseline and induction last seconds to minutes, the wait after them tens of minutes or more:
+    on one axis the first two were a sliver at t = 0. So the left panel shows baseline and
+    induction in seconds, and the right panel (when the record is longer) the rest in minutes.
     """
+    spans = {k: v for k, v in (induction_s or {}).items() if v > 0}
+    last_induction = max(spans.values(), default=0.0)
+    split_s = max(1.15 * last_induction, last_induction + 30.0, 60.0)
+    t_stop = max((float(np.max(t)) for t, _ in courses.values() if len(t)), default=0.0)
+    t_start = min((float(np.min(t)) for t, _ in courses.values() if len(t)), default=0.0)
+    two_panels = t_stop > 2.0 * split_s
     with rc_context(STYLE):
-        fig = new_figure((8.0, 4.8))
-        ax = fig.add_subplot()
+        fig = new_figure((9.0, 4.8))
+        if two_panels:
+            left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 2]})
+        else:
+            left, right = fig.add_subplot(), None
         colors = _colors(len(courses))
-        ax.axhline(100.0, color="#777777", lw=1.0, ls=":", zorder=1)
-        for k, (color, (label, (t, pct))) in enumerate(zip(colors, courses.items(), strict=True)):
-            t_min = np.asarray(t, dtype=float) / 60.0
-            pct = np.asarray(pct, dtype=float)
-            n = len(t_min) if n_simulated is None else int(n_simulated.get(label, len(t_min)))
-            ax.plot(t_min[:n], pct[:n], color=color, label=_legend_label(label))
-            if n < len(t_min):
-                ax.plot(t_min[max(n - 1, 0):], pct[max(n - 1, 0):], color=color, ls="--")
-            span = (induction_s or {}).get(label, 0.0)
+        for ax in (left, right):
+            if ax is not None:
+                ax.axhline(100.0, color="#777777", lw=1.0, ls=":", zorder=1)
+        _draw_courses(left, courses, colors, n_simulated, 1.0, label=True)
+        left.set_xlim(t_start, split_s if two_panels else max(t_stop, split_s))
+        left.set_xlabel("time from induction onset (s)")
+        left.set_ylabel("synaptic efficacy (% of baseline)")
+        if right is not None:
+            _draw_courses(right, courses, colors, n_simulated, 60.0, label=False)
+            right.set_xlim(split_s / 60.0, t_stop / 60.0)
+            right.set_xlabel("time from induction onset (min)")
+            right.spines["left"].set_visible(False)
+            right.tick_params(axis="y", left=False)
+        for k, (color, name) in enumerate(zip(colors, courses, strict=True)):
+            span = spans.get(name, 0.0)
             if span > 0:  # each arm's induction as a bar along the top, in its colour
                 y = 1.0 - 0.025 * (k + 1)
-                ax.plot([0.0, max(span / 60.0, 0.15)], [y, y], color=color, lw=4,
-                        solid_capstyle="butt", transform=ax.get_xaxis_transform(), zorder=3)
-        if induction_s:  # head room for the bars above the data
-            lo, hi = ax.get_ylim()
-            n_bars = sum(1 for v in induction_s.values() if v > 0)
-            ax.set_ylim(lo, hi + (hi - lo) * (0.03 * n_bars + 0.03) / (1 - 0.03 * n_bars - 0.03))
-            ax.plot([], [], color="#555555", lw=4, label="induction (bars)")
-        ax.set_xlabel("time from induction onset (min)")
-        ax.set_ylabel("synaptic efficacy (% of baseline)")
-        if n_simulated is not None:
-            ax.plot([], [], color="#555555", ls="--", label="exact wait (Ca at rest)")
-        ax.legend(loc="best", frameon=False, ncol=2 if len(courses) > 4 else 1)
+                left.plot([0.0, span], [y, y], color=color, lw=4, solid_capstyle="butt",
+                          transform=left.get_xaxis_transform(), zorder=3)
+        if spans:  # head room for the bars above the data
+            lo, hi = left.get_ylim()
+            n_bars = len(spans)
+            left.set_ylim(lo, hi + (hi - lo) * (0.03 * n_bars + 0.03) / (1 - 0.03 * n_bars - 0.03))
+            left.plot([], [], color=colors[0] if len(courses) == 1 else "#555555", lw=4,
+                      label="induction" if len(courses) == 1 else "induction (bar in the arm's colour)")
+        if n_simulated is not None and any(n < len(courses[k][0]) for k, n in n_simulated.items()
+                                           if k in courses):
+            left.plot([], [], color="#555555", ls="--", label="exact wait (Ca at rest)")
+        (right or left).legend(loc="best", frameon=False, ncol=2 if len(courses) > 4 else 1,
+                               handles=left.get_legend_handles_labels()[0],
+                               labels=left.get_legend_handles_labels()[1])
         if title:
-            ax.set_title(title, fontsize=11)
+            fig.suptitle(title, fontsize=11)
         return save_figure(fig, path)
 
 

@@ -350,7 +350,11 @@ def plot_run(run: Any, path: Path) -> Path:
                 # the threshold is small beside burst peaks: a log axis keeps it visible
                 peak = max(float(np.max(events.rate_hz, initial=0.0)), events.threshold_hz)
                 if peak > 20 * events.threshold_hz:
-                    ax_p.set_yscale("symlog", linthresh=max(events.threshold_hz, 1.0))
+                    linthresh = max(events.threshold_hz, 1.0)
+                    ax_p.set_yscale("symlog", linthresh=linthresh)
+                    # 0, then the decades above the linear part (1 Hz would sit on top of 0)
+                    decades = [10.0**k for k in range(0, 6) if linthresh <= 10.0**k <= 3 * peak]
+                    ax_p.set_yticks([0.0, *decades], ["0", *(f"{d:g}" for d in decades)])
         _shade(ax_p, events, t_stop)
         ax_p.set_ylabel("rate (Hz)")
         if ions:
