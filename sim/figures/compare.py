@@ -73,7 +73,8 @@ def plot_compare(runs: Sequence[RunSummary], path: Path) -> Path:
                     for g in with_values:
                         spread = 0.03 * (g.dose if g.dose > 0 else 1.0)
                         x = g.dose + rng.uniform(-spread, spread, g.values.size)
-                        ax.plot(x, g.values, marker, color=c, alpha=0.35, ms=5, mew=0)
+                        ax.plot(x, g.values, marker, color=c, alpha=0.55, ms=4, mec="white",
+                                mew=0.5, zorder=4)  # above the mean marker
                 x = np.array([g.dose for g in with_values])
                 mean = np.array([g.mean for g in with_values])
                 sd = np.array([g.sd for g in with_values])

@@ -351,9 +351,10 @@ def _panel(ax: Any, rows: list[dict[str, Any]], metric: str, x: Factor,
             mean.append(m)
             low.append(lo)
             high.append(hi)
-            if not fraction and len(values) > 1:
-                ax.plot([position[v] + dodge] * len(values), values, marker, color=colour,
-                        alpha=0.3, ms=5, mew=0, zorder=2)
+            if not fraction:  # every run as a dot, above the mean marker, spread a little in x
+                jitter = np.linspace(-0.3, 0.3, len(values)) * width if len(values) > 1 else [0.0]
+                ax.plot(np.add(position[v] + dodge, jitter), values, marker, color=colour,
+                        alpha=0.55, ms=4, mec="white", mew=0.5, zorder=4)
         if not px:
             continue
         label = hue.text(h) if hue is not None else None
