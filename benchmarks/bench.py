@@ -814,3 +814,100 @@ def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
     if len(rows) >= 2 and rows[0]["runs"] and rows[-1]["runs"]:
         out["throughput_ratio"] = rows[-1]["runs_per_wall_min"] / rows[0]["runs_per_wall_min"]
     return out
+
+
+# --------------------------------------------------------------------------- 8. long seizure runs
+SEIZURE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "epileptiform.toml"
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its live descendants (from /proc/<pid>/task/*/children)."""
+    out = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children = [int(c) for c in f.read().split()]
+        except OSError:
+            continue
+        for child in children:
+            out += _tree(child)
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return 0.0
+
+
+def measured_command(cmd: Sequence[str], poll_s: float = 0.05) -> dict[str, float]:
+    """Run ``cmd``: its CPU seconds (it and every descendant it waited for), wall seconds, exit
+    code, and two peaks sampled every ``poll_s``: the largest single process's RSS (VmHWM, exact)
+    and the sum of RSS over the process tree at one moment (sampled)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    largest, total = [0.0], [0.0]
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            pids = _tree(proc.pid)
+            total[0] = max(total[0], sum(_rss_mb(p) for p in pids))
+            for p in pids:
+                largest[0] = max(largest[0], _vm_hwm_mb(p) or 0.0)
+            done.wait(poll_s)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        done.set()
+        poller.join()
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - t0,
+            "exit_code": os.waitstatus_to_exitcode(status), "peak_rss_largest_mb": largest[0],
+            "peak_rss_tree_mb": total[0], "stderr_tail": stderr[-500:]}
+
+
+def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[int] = (1, 2),
+                       threads_s: float = 30.0) -> dict[str, Any]:
+    """The seizure network (configs/epileptiform.toml, 0 Mg2+) end to end through ``milasim run``
+    (simulation, analysis, run.h5, figures), warm build: simulated s per CPU s, peak memory,
+    run.h5 vs the raw spike arrays; then ``simulation.threads`` 1 vs 2 on a shorter run."""
+    import h5py
+
+    milasim = [sys.executable, "-m", "sim"]
+
+    def run(out: Path, seconds: float, *extra: str) -> dict[str, Any]:
+        return measured_command([*milasim, "run", str(SEIZURE_CONFIG), "--quiet", "--out",
+                                 str(out), "--set", f"protocol.duration_s={seconds}", *extra])
+
+    # warm the build (and the threads=2 build) so that no compile is measured
+    for n in threads:
+        run(workdir / f"warm{n}", 1.0, "--set", f"simulation.threads={n}")
+    long = run(workdir / "long", duration_s)
+    result: dict[str, Any] = {"duration_s": duration_s, **long}
+    if long["exit_code"] == 0:
+        path = workdir / "long" / "run.h5"
+        with h5py.File(path, "r") as f:
+            n_spikes = sum(f[f"spikes/{p}/node_ids"].shape[0] for p in f["spikes"])
+        summary = json.loads((workdir / "long" / "summary.json").read_text())
+        result.update(spikes=n_spikes, raw_spike_mb=n_spikes * 12 / 2**20,
+                      run_h5_mb=path.stat().st_size / 2**20,
+                      sim_s_per_cpu_s=duration_s / long["cpu_s"],
+                      ictal_event_count=summary.get("ictal_event_count"))
+    result["threads"] = {}
+    for n in threads:
+        r = run(workdir / f"threads{n}", threads_s, "--set", f"simulation.threads={n}")
+        if r["exit_code"] == 0:
+            s = json.loads((workdir / f"threads{n}" / "summary.json").read_text())
+            r.update(rate_exc_hz=s.get("rate_exc_hz"), ictal_event_count=s.get("ictal_event_count"))
+        result["threads"][str(n)] = r
+    return result

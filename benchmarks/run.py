@@ -12,7 +12,11 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 6. the default network with ``MILASIM_ARCH=x86-64-v3`` vs the portable flags (not with --quick
    unless --arch);
 7. the default network with Brian2's PoissonInput vs the event-driven drive
-   (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive).
+   (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive);
+8. the seizure network (configs/epileptiform.toml) end to end through ``milasim run`` for 10 min
+   (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; threads 1 vs 2.
+
+``--only 8`` runs the chosen sections alone.
 
 Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
 builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
@@ -48,11 +52,11 @@ def settings(quick: bool, doses: int | None) -> dict[str, Any]:
         return {"run_s": 2.0, "repeats": 1, "doses": doses or 4, "sweep_s": 2.0, "seeds": [1],
                 "sweep_repeats": 1,
                 "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
-                "workers": False, "arch": False, "drive": False}
+                "workers": False, "arch": False, "drive": False, "long_s": 60.0, "threads_s": 10.0}
     return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
             "sweep_repeats": 2,
             "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
-            "workers": True, "arch": True, "drive": True}
+            "workers": True, "arch": True, "drive": True, "long_s": 600.0, "threads_s": 30.0}
 
 
 # --------------------------------------------------------------------------- the table
@@ -81,7 +85,7 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                  f"end {m.get('load_average_end')}"))
 
     c = results.get("cold_warm")
-    if c:
+    if isinstance(c, dict):
         rows.append((f"## 1. cold vs warm ({_f(c['duration_s'])} s default network)", "", ""))
         rows.append(("cold: compile + run, wall / CPU",
                      f"{_f(c['cold']['wall_s'])} s / {_f(c['cold']['cpu_s'])} s",
@@ -104,7 +108,7 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                      + ("yes" if c["same_build_key"] else "NO")))
 
     t = results.get("throughput")
-    if t:
+    if isinstance(t, dict):
         rows.append((f"## 2. throughput ({t['neurons']} neurons, one core)",
                      "", ""))
         rows.append(("simulated s per wall s | per CPU s",
@@ -123,7 +127,7 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"{t['synapses']:,} / {_f(t['max_rss_mb'])} MB", _rates(t["rates_hz"])))
 
     s = results.get("sweep")
-    if s:
+    if isinstance(s, dict):
         rows.append((f"## 3. sweep: {s['runs']} runs ({len(s['doses_mg_per_kg'])} doses x "
                      f"{len(s['seeds'])} seed(s)) x {_f(s['duration_s'])} s", "", ""))
         b = s["milasim_build"]
@@ -181,7 +185,7 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(("sim.runner.execute", "failed", e["error"][:120]))
 
     z = results.get("sizes")
-    if z:
+    if isinstance(z, dict):
         rows.append((f"## 4. cost vs size ({_f(z['duration_s'])} s each, in-degree "
                      f"{z['in_degree']:g})", "", ""))
         for r in z["sizes"]:
@@ -240,6 +244,30 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"{_rates(dr['rates_hz']['event'])}"))
     else:
         rows.append(("## 7. drive: PoissonInput vs event-driven", str(dr or "not run"), ""))
+    ls = results.get("long_seizure")
+    if isinstance(ls, dict):
+        rows.append((f"## 8. seizure network, {_f(ls['duration_s'])} s in 0 Mg2+ through "
+                     "`milasim run` (simulation, analysis, run.h5, figures; warm build)", "", ""))
+        if ls.get("exit_code") == 0:
+            rows.append(("simulated s per CPU s, end to end", _f(ls["sim_s_per_cpu_s"]),
+                         f"{_f(ls['cpu_s'])} CPU s, {_f(ls['wall_s'])} s wall, "
+                         f"{ls['spikes']} spikes, {ls['ictal_event_count']} ictal events"))
+            rows.append(("peak RSS: largest process | whole tree",
+                         f"{_f(ls['peak_rss_largest_mb'])} | {_f(ls['peak_rss_tree_mb'])} MB",
+                         f"target <= 1 GB for 10 min; raw spike arrays "
+                         f"{_f(ls['raw_spike_mb'])} MB"))
+            rows.append(("run.h5 size", f"{_f(ls['run_h5_mb'])} MB",
+                         f"{ls['run_h5_mb'] / ls['raw_spike_mb']:.2f}x the raw spike arrays"))
+        else:
+            rows.append(("milasim run failed", f"exit {ls['exit_code']}", ls.get("stderr_tail", "")))
+        for n, r in ls.get("threads", {}).items():
+            rows.append((f"simulation.threads = {n}: CPU / wall",
+                         f"{_f(r['cpu_s'])} s / {_f(r['wall_s'])} s",
+                         f"exc {_f(r.get('rate_exc_hz', float('nan')))} Hz, "
+                         f"{r.get('ictal_event_count')} ictal events (different random streams: "
+                         "equal in statistics, not spike for spike)"))
+    else:
+        rows.append(("## 8. long seizure run", str(ls or "not run"), ""))
     rows.append(("total benchmark wall time", f"{_f(results['total_wall_s'])} s", ""))
     return rows
 
@@ -287,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run section 7 (PoissonInput vs event-driven drive) with --quick")
     parser.add_argument("--workers", action="store_true",
                         help="also run section 5 (1 vs 2 sweep workers) with --quick")
+    parser.add_argument("--only", type=lambda v: {int(x) for x in v.split(",")}, default=None,
+                        metavar="N[,N]", help="run only these sections, e.g. --only 8")
     args = parser.parse_args(argv)
     cfg = settings(args.quick, args.doses)
     cfg["workers"] = cfg["workers"] or args.workers
@@ -297,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
                                "machine": bench.machine_info()}
 
     def step(name: str, label: str, func, *a, **kw):
+        if args.only is not None and int(label.split(".")[0]) not in args.only:
+            results[name] = "not selected (--only)"
+            return
         print(f"[{time.perf_counter() - t0:6.0f} s] {label} (load {bench.load_average()})",
               file=sys.stderr, flush=True)
         results[name] = func(*a, **kw)
@@ -308,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                  repeats=cfg["repeats"])
             cw = results["cold_warm"]
             compile_cpu = (cw["cold"]["cpu_s"] - cw["warm"]["cpu_s"]
-                           if cfg["sweep_s"] == cfg["run_s"] else None)
+                           if isinstance(cw, dict) and cfg["sweep_s"] == cfg["run_s"] else None)
             step("sweep", "3. sweep vs Brian2", bench.bench_sweep, workdir / "sweep",
                  cfg["sweep_s"], bench.dose_list(cfg["doses"]), seeds=cfg["seeds"],
                  empty_cython_cache=cfg["empty_cython_cache"], known_compile_cpu_s=compile_cpu,
@@ -336,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                      workdir / "drive", cfg["run_s"], repeats=max(cfg["repeats"], 2))
             else:
                 results["drive"] = "skipped in --quick (add --drive)"
+            step("long_seizure", "8. long seizure run, threads 1 vs 2", bench.bench_long_seizure,
+                 workdir / "long", cfg["long_s"], threads_s=cfg["threads_s"])
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)

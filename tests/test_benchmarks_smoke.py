@@ -38,6 +38,9 @@ def results(tmp_path_factory):
                                                         workers=(1,), overrides=TINY)
         out["arch"] = bench.bench_arch(workdir / "arch", DURATION_S, overrides=TINY)
         out["drive"] = bench.bench_drive(workdir / "drive", DURATION_S, repeats=1, overrides=TINY)
+    # section 8 on the session's build cache: the seizure network is the small test network
+    out["long_seizure"] = bench.bench_long_seizure(workdir / "long", 1.0, threads=(1,),
+                                                   threads_s=0.5)
     out["machine"]["load_average_end"] = bench.load_average()
     out["total_wall_s"] = 0.0
     return out
@@ -151,3 +154,14 @@ def test_drive_section_runs_both_drive_models(results):
     assert all(d["rates_hz"][m]["exc"] > 0 for m in ("binomial", "event"))
     rows = dict((q, v) for q, v, _ in run.table_rows(results))
     assert rows["event / binomial CPU time"] == f"{d['cpu_ratio']:.2f}"
+
+
+def test_long_seizure_section_measures_a_real_milasim_run(results):
+    ls = results["long_seizure"]
+    assert ls["exit_code"] == 0, ls["stderr_tail"]
+    assert ls["spikes"] > 0 and ls["sim_s_per_cpu_s"] > 0 and ls["run_h5_mb"] > 0
+    # the tree holds the milasim process and the binary: its sum is at least the largest one
+    assert 50 < ls["peak_rss_largest_mb"] <= ls["peak_rss_tree_mb"] + 1
+    assert ls["threads"]["1"]["exit_code"] == 0
+    text = run.render_text(run.table_rows(results))
+    assert "8. seizure network" in text and "peak RSS: largest process | whole tree" in text
