@@ -165,3 +165,27 @@ def test_long_seizure_section_measures_a_real_milasim_run(results):
     assert ls["threads"]["1"]["exit_code"] == 0
     text = run.render_text(run.table_rows(results))
     assert "8. seizure network" in text and "peak RSS: largest process | whole tree" in text
+
+
+def test_accuracy_table_judges_each_setting_against_the_reference_spread(tmp_path, capsys):
+    """benchmarks/accuracy.py on a synthetic numerics sweep.csv: exact answers."""
+    from benchmarks import accuracy
+
+    rows = []
+    for seed, (a, b) in enumerate([(10.0, 10.5), (12.0, 15.0), (14.0, 13.5)], start=1):
+        for (dt, prec, method), value in ((("0.1", "float64", "euler"), a),
+                                          (("0.05", "float64", "euler"), b)):
+            rows.append({"run_id": f"r{seed}{dt}", "simulation.dt_ms": dt,
+                         "simulation.precision": prec, "network.integration": method,
+                         "rate_exc_hz": str(value), "k_o_peak_mM": "11.0", "wall_time_s": "5"})
+    (tmp_path / "sweep.csv").write_text(
+        ",".join(rows[0]) + "\n" + "\n".join(",".join(r.values()) for r in rows) + "\n")
+    settings, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(tmp_path))
+    assert settings[0] == ("0.1", "float64", "euler") and metrics == ["rate_exc_hz", "k_o_peak_mM"]
+    ref = stats[settings[0]]["rate_exc_hz"]
+    assert ref["mean"] == 12.0 and ref["sd"] == 2.0
+    assert stats[settings[1]]["rate_exc_hz"]["diff_in_sd"] == pytest.approx(0.5)  # 13 vs 12
+    assert stats[settings[1]]["k_o_peak_mM"]["diff_in_sd"] == 0.0  # no spread, no difference
+    assert accuracy.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "dt 0.05 ms, float64, euler" in out and out.strip().endswith("yes")
