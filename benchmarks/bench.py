@@ -767,23 +767,23 @@ def bench_sizes(workdir: Path, sizes: Sequence[int], duration_s: float = 1.0,
 
 # --------------------------------------------------------------------------- 5. workers
 def sweep_module_status() -> str | None:
-    """None when a committed sim.sweep runner exists (section 5 can run), else why not."""
+    """None when a committed sim.sweeps runner exists (section 5 can run), else why not."""
     try:
-        tracked = subprocess.run(["git", "ls-files", "sim/sweep/runner.py"], cwd=REPO,
+        tracked = subprocess.run(["git", "ls-files", "sim/sweeps/runner.py"], cwd=REPO,
                                  capture_output=True, text=True, check=True).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         tracked = []
     try:
-        from sim.sweep.runner import run_sweep  # noqa: F401
+        from sim.sweeps.runner import run_sweep  # noqa: F401
     except ImportError as exc:
-        return f"skipped: sim.sweep.runner cannot be imported ({exc})"
-    return None if tracked else "skipped: sim/sweep/runner.py is not committed"
+        return f"skipped: sim.sweeps.runner cannot be imported ({exc})"
+    return None if tracked else "skipped: sim/sweeps/runner.py is not committed"
 
 
 def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
                   workers: Sequence[int] = (1, 2), seeds: Sequence[int] = (1,),
                   overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The same dose sweep through ``milasim sweep`` (sim.sweep.run_sweep) on 1 and 2 workers.
+    """The same dose sweep through ``milasim sweep`` (sim.sweeps.run_sweep) on 1 and 2 workers.
 
     Each sweep is complete: a local Dask cluster is started and stopped, every run is a full
     :func:`sim.runner.execute` (analysis, run.h5, figures), then sweep.csv and the figures. The
@@ -791,7 +791,7 @@ def bench_workers(workdir: Path, duration_s: float, doses: Sequence[float],
     """
     import tomli_w
 
-    from sim.sweep.runner import run_sweep
+    from sim.sweeps.runner import run_sweep
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ The package is laid out by concept (see the README's design section):
 - ``sim.analysis``      burst and plasticity analysis (numpy/scipy, no Brian2)
 - ``sim.metrics``       the catalogue of metrics (name, label, unit, direction)
 - ``sim.figures``       figures, drawn from what the store holds
-- ``sim.sweep``         experiment grids on Dask
+- ``sim.sweeps``        experiment grids on Dask (the API's ``sim.sweep`` runs one)
 - ``sim.api``           the Python API: ``sim.run``, ``sim.load``, ``sim.sweep``, ``sim.pk``
 - ``sim.cli``           the ``milasim`` command
 """

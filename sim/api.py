@@ -1,5 +1,5 @@
 """The Python API: what a notebook calls. The ``milasim`` command is a thin layer over the same
-functions (``sim.runner.execute``, ``sim.sweep.run_sweep``, ``sim.pharmacology.report``).
+functions (``sim.runner.execute``, ``sim.sweeps.run_sweep``, ``sim.pharmacology.report``).
 
     import sim
     r = sim.run("configs/epileptiform.toml", set={"protocol.duration_s": 10})
@@ -229,7 +229,7 @@ class Sweep:
 
     def runs(self) -> dict[str, Run]:
         """Run id -> :class:`Run` of every finished run in the folder."""
-        from sim.sweep.layout import SweepLayout
+        from sim.sweeps.layout import SweepLayout
 
         layout = SweepLayout(self.path)
         return {rid: Run(layout.run_dir(rid)) for rid in layout.finished_ids()}
@@ -241,7 +241,7 @@ def sweep(experiment: str | Path, set: Overrides = None, out: str | Path | None 
     """Run an experiment file's grid (as ``milasim sweep``) and return the :class:`Sweep`.
     ``set`` may hold config keys and ``sweep.<key>`` lists (``{"sweep.simulation.seed": [1, 2]}``).
     Failed runs are reported in ``Sweep.report.failed``; finished runs are never lost."""
-    from sim.sweep import run_sweep
+    from sim.sweeps import run_sweep
 
     report = run_sweep(experiment, _pairs(set), out, workers=workers,
                        scheduler=scheduler, cluster=cluster, resume=resume, quiet=quiet)

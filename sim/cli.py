@@ -181,7 +181,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.config import load_config, read_toml
 
     if "sweep" in read_toml(args.config) or any(o.startswith("sweep.") for o in args.overrides):
-        from sim.sweep.plan import describe_plan, plan_experiment
+        from sim.sweeps.plan import describe_plan, plan_experiment
 
         print(describe_plan(plan_experiment(args.config, args.overrides, args.out)))
         return 0
@@ -278,7 +278,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.engine import compile_flags
-    from sim.sweep import run_sweep
+    from sim.sweeps import run_sweep
 
     compile_flags()  # MILASIM_ARCH, checked here; a remote worker's CPU is checked where it builds
     report = run_sweep(

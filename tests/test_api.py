@@ -80,6 +80,8 @@ def test_sweep_table_is_a_dataframe_of_the_finished_runs(tmp_path):
     exp = tmp_path / "exp.toml"
     exp.write_text(f'extends = "{EPILEPTIFORM}"\n[protocol]\nduration_s = 1.0\n'
                    '[sweep]\n"drug.dose_mg_per_kg" = [0.0, 100.0]\n')
+    import sim.sweeps
+
     s = sim.sweep(exp, out=tmp_path / "out", workers=1)
     assert s.report.exit_code == 0
     table = s.table

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from sim.pharmacology.dosing import resolve_regimen
-from sim.sweep import load_experiment
+from sim.sweeps import load_experiment
 from sim.figures.sweep import choose_factors
-from sim.sweep.table import SweepTable
+from sim.sweeps.table import SweepTable
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
@@ -99,7 +99,7 @@ def test_validate_checks_every_grid_point_and_plans_the_sweep(path, tmp_path, ca
 
 def test_validate_counts_finished_runs_and_refuses_a_bad_point(tmp_path, capsys):
     from sim.cli import main
-    from sim.sweep.layout import RUN_MARKER
+    from sim.sweeps.layout import RUN_MARKER
 
     path = next(p for p in EXPERIMENTS if p.stem == "dose_comparison")
     first = load_experiment(path).points[0].run_id

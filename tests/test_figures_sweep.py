@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.sweep import load_experiment
+from sim.sweeps import load_experiment
 from sim.figures.sweep import (
     Factor,
     _x_axis,
@@ -22,8 +22,8 @@ from sim.figures.sweep import (
     t_interval,
     tick_labels,
 )
-from sim.sweep.layout import SweepLayout
-from sim.sweep.table import SweepTable, collect
+from sim.sweeps.layout import SweepLayout
+from sim.sweeps.table import SweepTable, collect
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DOSE, SEED, DESC = "drug.dose_mg_per_kg", "simulation.seed", "experiment.description"

@@ -41,9 +41,9 @@ from sim.config import load_config
 from sim.errors import InputError
 from sim.figures.network import run_title
 from sim.store import read_run, write_run
-from sim.sweep import load_experiment, run_sweep
-from sim.sweep.layout import SweepLayout
-from sim.sweep.table import read_csv
+from sim.sweeps import load_experiment, run_sweep
+from sim.sweeps.layout import SweepLayout
+from sim.sweeps.table import read_csv
 from tests.conftest import SWEEP_NETWORK_TOML
 from tests.test_sweep import stamps
 

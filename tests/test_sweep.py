@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.sweep import load_experiment, run_sweep
-from sim.sweep.layout import SweepLayout
-from sim.sweep.table import read_csv
+from sim.sweeps import load_experiment, run_sweep
+from sim.sweeps.layout import SweepLayout
+from sim.sweeps.table import read_csv
 from tests.conftest import SWEEP_NETWORK_TOML
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
@@ -236,7 +236,7 @@ def test_ctrl_c_keeps_finished_runs_and_resume_runs_each_remaining_run_once(tmp_
                                                                             build_cache):
     out = tmp_path / "out"
     layout = SweepLayout(out)
-    script = (f"import sys; from sim.sweep import run_sweep; "
+    script = (f"import sys; from sim.sweeps import run_sweep; "
               f"sys.exit(run_sweep({str(experiment)!r}, [], {str(out)!r}, workers=1, "
               f"quiet=True).exit_code)")
     env = {**os.environ, "MILASIM_CACHE_DIR": str(build_cache)}

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 import sim.runner
-import sim.sweep.runner as sweep_runner
+import sim.sweeps.runner as sweep_runner
 from sim.config import load_config, resolve
 from sim.errors import ConfigError, InputError, RunError
-from sim.sweep import load_experiment, run_sweep
-from sim.sweep.cluster import choose_target, machine_cores
+from sim.sweeps import load_experiment, run_sweep
+from sim.sweeps.cluster import choose_target, machine_cores
 from sim.figures.sweep import choose_axes, plot_sweep, t_interval
-from sim.sweep.layout import SweepLayout, run_point
-from sim.sweep.table import collect, read_csv, rebuild
+from sim.sweeps.layout import SweepLayout, run_point
+from sim.sweeps.table import collect, read_csv, rebuild
 from tests.conftest import SWEEP_NETWORK_TOML
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""Figures (and their tables) of a sweep, drawn from its table (:mod:`sim.sweep.table`).
+"""Figures (and their tables) of a sweep, drawn from its table (:mod:`sim.sweeps.table`).
 
 A *factor* is one axis of the grid: a swept key, or a zip group whose keys step together (one
 curve or one category, not one per key). One figure per combination of the "other" factors, one
@@ -50,8 +50,8 @@ from sim.figures.landmarks import (
 )
 from sim.figures.style import GREY, HUES, MARKERS, STYLE, new_figure, save_figure
 from sim.metrics import number
-from sim.sweep.grid import DOSE_KEYS, SEED_KEY
-from sim.sweep.table import SweepTable, numeric_metrics
+from sim.sweeps.grid import DOSE_KEYS, SEED_KEY
+from sim.sweeps.table import SweepTable, numeric_metrics
 
 KEY_LABELS = {
     "drug.dose_mg_per_kg": "milacemide dose (mg/kg)",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import InputError
-from sim.sweep.grid import ClusterConfig
+from sim.sweeps.grid import ClusterConfig
 
 BATCH_KINDS = ("slurm", "pbs", "sge")
 KINDS = ("local", *BATCH_KINDS)
@@ -156,7 +156,7 @@ def connect(target: Target, *, quiet: bool = False) -> Iterator[tuple[Any, Any]]
             n_workers=target.workers, threads_per_worker=1, processes=True,
             dashboard_address="127.0.0.1:0", host="127.0.0.1",
             silence_logs=logging.ERROR if quiet else logging.WARNING,
-            preload=["sim.sweep.worker_setup"],  # Ctrl-C is for the sweep, not its workers
+            preload=["sim.sweeps.worker_setup"],  # Ctrl-C is for the sweep, not its workers
         )
         client = Client(owned)
     elif target.kind == "scheduler":

@@ -32,8 +32,8 @@ from typing import Any
 from sim.errors import InputError
 from sim.metrics import number, ordered
 from sim.store import read_summary
-from sim.sweep.grid import Experiment
-from sim.sweep.layout import RUN_MARKER, SweepLayout
+from sim.sweeps.grid import Experiment
+from sim.sweeps.layout import RUN_MARKER, SweepLayout
 
 LEFT_OUT = frozenset({"config", "versions", "config_hash", "run_id"})
 

@@ -2,11 +2,11 @@
 
 :func:`run_sweep` does, in this order:
 
-1. read and validate the whole grid (:func:`sim.sweep.grid.load_experiment`) and the choice of
+1. read and validate the whole grid (:func:`sim.sweeps.grid.load_experiment`) and the choice of
    workers; any problem is an InputError/ConfigError (exit 2) and nothing is written;
 2. look at ``OUT/runs/``: finished runs are recognised by id. Without ``resume`` an OUT that holds
    finished runs is refused (InputError naming ``--resume``); with it they are skipped;
-3. submit the remaining points (:func:`sim.sweep.layout.run_point`, ``retries`` for raised errors;
+3. submit the remaining points (:func:`sim.sweeps.layout.run_point`, ``retries`` for raised errors;
    a worker that dies has its task rescheduled by the scheduler) and follow them with a progress
    bar. A failed run is reported with its log as soon as it fails, and the sweep goes on;
 4. rebuild ``OUT/sweep.csv`` from the run folders and draw ``OUT/figures/``, also after an
@@ -32,8 +32,8 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.paths import default_out_dir, prepare_out_dir
-from sim.sweep.grid import Experiment, GridPoint, load_experiment
-from sim.sweep.layout import SweepLayout, run_point
+from sim.sweeps.grid import Experiment, GridPoint, load_experiment
+from sim.sweeps.layout import SweepLayout, run_point
 
 #: Dask ``retries`` of a task that raised (not of a run that failed: that is final).
 RETRIES = 2
@@ -171,7 +171,7 @@ def run_sweep(
     returns a :class:`SweepReport` otherwise (``report.exit_code`` is the command's exit code).
     """
     t0 = time.perf_counter()
-    from sim.sweep.cluster import choose_target
+    from sim.sweeps.cluster import choose_target
 
     experiment = load_experiment(experiment_path, overrides or ())
     target = choose_target(experiment.cluster, workers, scheduler, cluster)
@@ -253,7 +253,7 @@ def _write_manifest(layout: SweepLayout, experiment: Experiment) -> None:
 def _finish(experiment: Experiment, layout: SweepLayout, report: SweepReport, quiet: bool) -> None:
     """sweep.csv and figures from what is on disk (also after an interruption)."""
     from sim.figures.sweep import plot_sweep
-    from sim.sweep.table import rebuild
+    from sim.sweeps.table import rebuild
 
     _write_manifest(layout, experiment)
     table = rebuild(layout, experiment)
@@ -293,7 +293,7 @@ def _run_on_dask(todo: list[GridPoint], layout: SweepLayout, target: Any, report
     from distributed import as_completed
     from tqdm import tqdm
 
-    from sim.sweep.cluster import connect, dashboard_of
+    from sim.sweeps.cluster import connect, dashboard_of
 
     stop = stop or _Stop()
     with connect(target, quiet=quiet) as (client, _):

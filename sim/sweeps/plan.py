@@ -1,6 +1,6 @@
 """What a sweep would do, before it goes to a cluster: ``milasim validate EXPERIMENT``.
 
-Every grid point is resolved and validated (by :func:`~sim.sweep.grid.load_experiment`); the plan
+Every grid point is resolved and validated (by :func:`~sim.sweeps.grid.load_experiment`); the plan
 adds what the output folder already holds (finished runs are skipped with ``--resume``) and which
 network builds the grid needs, and which of those the local build cache already has. Nothing is
 written and nothing is compiled.
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.sweep.grid import Experiment, load_experiment
+from sim.sweeps.grid import Experiment, load_experiment
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def plan_experiment(path: str | Path, overrides: Iterable[str] = (),
     from sim.engine import build_key, cache_root
     from sim.paths import default_out_dir
     from sim.protocols import get
-    from sim.sweep.layout import SweepLayout
+    from sim.sweeps.layout import SweepLayout
 
     experiment = load_experiment(path, list(overrides))
     out = Path(out_dir) if out_dir is not None else default_out_dir(Path(path))
