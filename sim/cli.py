@@ -190,7 +190,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
                          f"{args.config} is a single config")
     cfg = load_config(args.config, args.overrides)
     if args.show:
+        from sim.config import unset_optional_keys
+
         print(cfg.to_toml(), end="")
+        unset = unset_optional_keys(cfg)
+        if unset:
+            print("\n# Optional keys left unset (TOML has no null; set them with --set KEY=VALUE):")
+            for key, description in unset:
+                print(f"# {key}" + (f": {description}" if description else ""))
     else:
         print(f"{args.config}: ok (config_hash {cfg.config_hash()})")
     return 0

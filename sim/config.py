@@ -577,6 +577,40 @@ def set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def _close_keys(loc: tuple[str, ...]) -> list[str]:
+    """Dotted keys of the same table close in spelling to the unknown last part of ``loc``
+    (``bath.mg_mm`` -> ``bath.mg_mM``); [] when the table is not known statically."""
+    import difflib
+
+    model: Any = Config
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            break
+    else:
+        names = list(model.model_fields) if loc[:-1] else list(Config.model_fields)
+        lower = {n.lower(): n for n in names}
+        found = difflib.get_close_matches(loc[-1].lower(), list(lower), n=2, cutoff=0.6)
+        prefix = ".".join(loc[:-1])
+        return [f"{prefix}.{lower[f]}" if prefix else lower[f] for f in found]
+    return []
+
+
+def unset_optional_keys(cfg: Config) -> list[tuple[str, str]]:
+    """(dotted key, description) of every optional key left unset (None) in ``cfg``: what
+    ``validate --print`` adds as comments, since TOML has no null."""
+    out = []
+    for name, field in type(cfg).model_fields.items():
+        section = getattr(cfg, name)
+        if not isinstance(section, BaseModel):
+            continue
+        for key, sub in type(section).model_fields.items():
+            if getattr(section, key) is None:
+                out.append((f"{name}.{key}", " ".join((sub.description or "").split())))
+    return out
+
+
 def describe_error(error: Mapping[str, Any]) -> str:
     """One pydantic error -> ``"<dotted key> <what was expected>, got <value>"``."""
     loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
@@ -588,7 +622,9 @@ def describe_error(error: Mapping[str, Any]) -> str:
     ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()}
     shown = f"{got!r}" if isinstance(got, str) else f"{got}"
     if kind == "extra_forbidden":
-        return f"{loc}: unknown key (every key: docs/config.md)"
+        close = _close_keys(tuple(str(x) for x in error["loc"]))
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        return f"{loc}: unknown key{hint} (every key: docs/config.md)"
     if kind == "value_error":  # our own validators already name their keys
         return str(ctx.get("error", error["msg"]))
     expected = {

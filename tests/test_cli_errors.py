@@ -298,3 +298,21 @@ def test_help_explains_each_verb_with_examples_that_name_real_files(capsys):
             assert example.startswith(f"milasim {verb} ")
             for path in re.findall(r"(?:configs|experiments)/\S+\.toml", example):
                 assert (root / path).is_file(), f"example of {verb} names a missing {path}"
+
+
+def test_unknown_key_suggests_the_close_ones_and_print_lists_unset_optional_keys(capsys):
+    from sim.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    config = str(root / "configs" / "epileptiform.toml")
+    assert main(["validate", config, "--set", "bath.mg_mm=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("milasim: config error: bath.mg_mm: unknown key; did you mean bath.mg_mM or "
+                   "bath.k_mM? (every key: docs/config.md)")
+    assert main(["validate", config, "--set", "bath.zzz=1"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess
+    assert main(["validate", config, "--print"]) == 0
+    out = capsys.readouterr().out
+    for key in ("drug.dose_mg", "drug.body_weight_kg", "protocol.mg_washout_from_mM",
+                "protocol.glycine_washin_uM"):
+        assert f"# {key}" in out
