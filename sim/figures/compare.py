@@ -10,6 +10,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.transforms import ScaledTranslation
 
 from sim.compare import DoseGroup, RunSummary, dose_groups, metric_columns
 from sim.figures.style import OKABE_ITO, STYLE, hue, new_figure, save_figure
@@ -53,7 +54,6 @@ def plot_compare(runs: Sequence[RunSummary], path: Path) -> Path:
     with matplotlib.rc_context(STYLE):
         fig = new_figure((4.8 * ncols + 1.5, 3.9 * nrows + 0.8))
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-        rng = np.random.default_rng(0)
         legend_drawn = False
         for ax, metric in zip(axes, metrics):
             plotted = False
@@ -69,12 +69,13 @@ def plot_compare(runs: Sequence[RunSummary], path: Path) -> Path:
                 with_values = [g for g in groups if g.values.size]
                 if not with_values:
                     continue
-                if metric != "runaway":  # single runs as dots, jittered a little in x
-                    for g in with_values:
-                        spread = 0.03 * (g.dose if g.dose > 0 else 1.0)
-                        x = g.dose + rng.uniform(-spread, spread, g.values.size)
-                        ax.plot(x, g.values, marker, color=c, alpha=0.55, ms=4, mec="white",
-                                mew=0.5, zorder=4)  # above the mean marker
+                if metric != "runaway":  # single runs as dots, spread a few points apart in x
+                    for g in with_values:  # (in display space: any dose axis, 0 included)
+                        for k, value in enumerate(g.values):
+                            shift = (k - (g.values.size - 1) / 2) * 4.0 / 72.0
+                            where = ax.transData + ScaledTranslation(shift, 0, fig.dpi_scale_trans)
+                            ax.plot([g.dose], [value], marker, color=c, alpha=0.6, ms=5,
+                                    mec="white", mew=0.5, zorder=4, transform=where)
                 x = np.array([g.dose for g in with_values])
                 mean = np.array([g.mean for g in with_values])
                 sd = np.array([g.sd for g in with_values])
