@@ -9,7 +9,8 @@ What goes where:
 - population rates and recorded traces: ``TimeSeries`` in the processing module ``milasim``, with
   SI units and a ``conversion`` factor (mV -> volts x 1e-3, nS -> siemens x 1e-9) or the unit
   run.h5 declares when it has no SI form (mM, uM, %); regular sampling is stored as a rate.
-- detected events: ``TimeIntervals`` (``network_bursts``, ``ictal_events``) with their columns.
+- detected events: ``TimeIntervals`` (``network_bursts``, ``ictal_events``) with their columns;
+  for LTP runs the stimulation of each arm as ``TimeIntervals`` ``induction``.
 - the drug, bath and receptor state: a one-row table ``conditions`` in the processing module
   (units in the column names and descriptions), the dose also in ``NWBFile.pharmacology``; the
   seed, versions and config hash in ``NWBFile.notes`` with the whole resolved config (TOML).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +164,12 @@ def to_nwbfile(run: RunData) -> Any:
                                        f"{run.rate_dt_s * 1e3:g} ms"))
     times = {k: np.asarray(v) for k, v in run.traces.items()
              if k.endswith("t_s") and np.ndim(v) == 1}
+    stimuli = {m.group(1): np.asarray(v, dtype=float) for k, v in run.traces.items()
+               if (m := re.fullmatch(r"induction_(.+)_s", k)) and np.size(v) == 2}
     for name, value in run.traces.items():
         value = np.asarray(value)
-        if name in times or value.ndim == 0 or value.size < 2:
+        if name in times or value.ndim == 0 or value.size < 2 or \
+                re.fullmatch(r"induction_(.+)_s", name):
             continue
         base = _time_base(name, value, times)
         if base is None:
@@ -179,6 +184,14 @@ def to_nwbfile(run: RunData) -> Any:
     module.add(DynamicTable(name="conditions", description="the drug, bath and receptor state the "
                             "run was simulated with (units in the column descriptions)",
                             columns=columns))
+
+    if stimuli:  # LTP: each arm's induction, on its efficacy trace's time axis (onset = 0)
+        induction = TimeIntervals(name="induction", description="the plasticity-inducing "
+                                  "stimulation of each arm (s from its onset; baseline before 0)")
+        induction.add_column("arm", "the protocol arm (hfs, tbs, lfs, <rate>hz, pairing)")
+        for arm, (start, stop) in stimuli.items():
+            induction.add_interval(start_time=float(start), stop_time=float(stop), arm=arm)
+        nwb.add_time_intervals(induction)
 
     a = run.analysis
     for group, (table, description) in EVENT_TABLES.items():

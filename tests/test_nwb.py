@@ -71,11 +71,18 @@ def test_detected_events_become_time_intervals(run_dir, tmp_path):
                          "events/ictal_like": np.array([0, 1], dtype=np.int8)})
     run.units["analysis"].update({"events/start_s": "s", "events/stop_s": "s",
                                   "events/ictal_like": "1"})
+    # an LTP run's induction (stored as [start, stop] per arm): the stimulus as an interval
+    run.traces["induction_hfs_s"] = np.array([0.0, 1.0])
+    run.units["traces"]["induction_hfs_s"] = "s"
     path = export_nwb(run, tmp_path / "events.nwb")
     with NWBHDF5IO(str(path), "r") as io:
-        table = io.read().intervals["network_bursts"].to_dataframe()
+        nwb = io.read()
+        table = nwb.intervals["network_bursts"].to_dataframe()
+        induction = nwb.intervals["induction"].to_dataframe()
+        assert "induction_hfs_s" not in nwb.processing["milasim"].data_interfaces
     assert list(table["start_time"]) == [0.2, 1.1] and list(table["stop_time"]) == [0.5, 1.4]
     assert list(table["ictal_like"]) == [False, True]
+    assert list(induction["arm"]) == ["hfs"] and list(induction["stop_time"]) == [1.0]
 
 
 def test_export_bad_input_is_one_line_exit_2(run_dir, tmp_path, capsys):
