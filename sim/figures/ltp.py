@@ -40,7 +40,16 @@ def _legend_label(label: str) -> str:
     rate = _rate_of(label)
     if rate is not None:
         return f"{rate:g} Hz"
-    return {"hfs": "HFS", "tbs": "TBS", "lfs": "LFS", "pairing": "pairing"}.get(label, label)
+    return {"hfs": "HFS", "tbs": "TBS", "lfs": "LFS", "pairing": "pairing",
+            "frequency_series": "frequency series"}.get(label, label)
+
+
+def _title(fig: Any, ax: Any, title: str) -> None:
+    """The run's title over ``ax``, wrapped to the figure's width (it was cut at the right)."""
+    import textwrap
+
+    width = max(40, int(fig.get_figwidth() * 10.5))
+    ax.set_title(textwrap.fill(title, width), fontsize=11)
 
 
 def _draw_courses(ax: Any, courses: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -171,7 +180,7 @@ def plot_frequency_response(
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=11,
                   ncol=1)
         if title:
-            ax.set_title(title, fontsize=11)
+            _title(fig, ax, title)
         return save_figure(fig, path)
 
 
@@ -193,15 +202,22 @@ def plot_calcium(
         ax = fig.add_subplot()
         for color, (label, ca) in zip(_colors(len(traces)), traces.items(), strict=True):
             ax.plot(t[keep], np.asarray(ca)[keep], color=color, lw=1.0, label=_legend_label(label))
-        for thr, name in zip(thresholds_uM, ("depression", "potentiation"), strict=True):
-            ax.axhline(thr, color="#555555", lw=1.0, ls="--")
-            ax.annotate(f"{name} threshold", (1.0, thr), xycoords=("axes fraction", "data"),
-                        ha="right", va="bottom", fontsize=10, color="#555555")
+        # the thresholds above the traces, their labels on white (potentiation above its line,
+        # depression below its own: the two lines are close)
+        for thr, name, where in zip(thresholds_uM, ("depression", "potentiation"), ("top", "bottom"),
+                                    strict=True):
+            ax.axhline(thr, color="#333333", lw=1.2, ls="--", zorder=5)
+            ax.annotate(f"{name} threshold {thr:g} µM", (0.995, thr),
+                        xycoords=("axes fraction", "data"), ha="right", va=where, fontsize=10,
+                        color="#333333", zorder=6,
+                        xytext=(0, 2 if where == "bottom" else -2), textcoords="offset points",
+                        bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none",
+                              "alpha": 0.85})
         ax.set_xlabel("time (s)")
         ax.set_ylabel("synaptic Ca²⁺ above rest (µM)")
         ax.legend(loc="upper left", frameon=False)
         if title:
-            ax.set_title(title, fontsize=11)
+            _title(fig, ax, title)
         return save_figure(fig, path)
 
 
@@ -248,6 +264,9 @@ def plot_ltp_run_figures(run: Any, folder: Path) -> list[Path]:
     if "ca_t_s" in run.traces:
         ca = {m.group(1): np.asarray(v) for name, v in run.traces.items()
               if (m := re.fullmatch(r"ca_(.+)_uM", name))}
+        # the arms in the efficacy figure's order and colours (run.h5 lists them by name)
+        order = list(courses) + sorted(set(ca) - set(courses))
+        ca = {k: ca[k] for k in order if k in ca}
         if ca:
             thresholds = (float(run.analysis["ca_threshold_ltd_uM"]),
                           float(run.analysis["ca_threshold_ltp_uM"]))
