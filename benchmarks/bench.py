@@ -273,22 +273,15 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
-def wait_measured(proc: subprocess.Popen, poll_s: float = 0.01) -> tuple[float, float, int]:
-    """Reap ``proc``: (CPU seconds of it and its reaped children, peak RSS in MB, exit code).
-
-    The peak RSS is the kernel's high-water mark (VmHWM) of the process, read every ``poll_s``
-    while it runs; the last reading is at most ``poll_s`` old. (``ru_maxrss`` from ``wait4`` or
-    ``RUSAGE_CHILDREN`` is not used: after ``vfork`` + ``exec`` it also counts the *parent's*
-    resident size, here the benchmark's own Python.)
-    """
-    peak = [0.0]
+def reap_sampling(proc: subprocess.Popen, sample, poll_s: float) -> tuple[int, Any]:
+    """Reap ``proc`` with ``os.wait4`` while a thread calls ``sample()`` every ``poll_s`` (the
+    last call is at most ``poll_s`` before the exit); returns (wait status, rusage of ``proc``
+    and its reaped children)."""
     done = threading.Event()
 
     def poll() -> None:
         while not done.is_set():
-            value = _vm_hwm_mb(proc.pid)
-            if value is not None:
-                peak[0] = max(peak[0], value)
+            sample()
             done.wait(poll_s)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -298,6 +291,25 @@ def wait_measured(proc: subprocess.Popen, poll_s: float = 0.01) -> tuple[float, 
     finally:
         done.set()
         poller.join()
+    return status, usage
+
+
+def wait_measured(proc: subprocess.Popen, poll_s: float = 0.01) -> tuple[float, float, int]:
+    """Reap ``proc``: (CPU seconds of it and its reaped children, peak RSS in MB, exit code).
+
+    The peak RSS is the kernel's high-water mark (VmHWM) of the process, read every ``poll_s``
+    while it runs; the last reading is at most ``poll_s`` old. (``ru_maxrss`` from ``wait4`` or
+    ``RUSAGE_CHILDREN`` is not used: after ``vfork`` + ``exec`` it also counts the *parent's*
+    resident size, here the benchmark's own Python.)
+    """
+    peak = [0.0]
+
+    def sample() -> None:
+        value = _vm_hwm_mb(proc.pid)
+        if value is not None:
+            peak[0] = max(peak[0], value)
+
+    status, usage = reap_sampling(proc, sample, poll_s)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return usage.ru_utime + usage.ru_stime, peak[0], proc.returncode
 
@@ -851,26 +863,20 @@ def measured_command(cmd: Sequence[str], poll_s: float = 0.05) -> dict[str, floa
     code, and two peaks sampled every ``poll_s``: the largest single process's RSS (VmHWM, exact)
     and the sum of RSS over the process tree at one moment (sampled)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    largest, total = [0.0], [0.0]
-    done = threading.Event()
+    # stderr to a file, not a pipe: a pipe read only after the wait could fill up and hang
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err)
+        largest, total = [0.0], [0.0]
 
-    def poll() -> None:
-        while not done.is_set():
+        def sample() -> None:
             pids = _tree(proc.pid)
             total[0] = max(total[0], sum(_rss_mb(p) for p in pids))
             for p in pids:
                 largest[0] = max(largest[0], _vm_hwm_mb(p) or 0.0)
-            done.wait(poll_s)
 
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        done.set()
-        poller.join()
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        status, usage = reap_sampling(proc, sample, poll_s)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - t0,
             "exit_code": os.waitstatus_to_exitcode(status), "peak_rss_largest_mb": largest[0],
             "peak_rss_tree_mb": total[0], "stderr_tail": stderr[-500:]}
