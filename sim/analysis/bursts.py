@@ -132,7 +132,8 @@ def _check_window(t_start_s: float, t_stop_s: float, bin_s: float) -> None:
 CHUNK_SPIKES = 1 << 22
 
 
-def _chunks(n: int):
+def spike_chunks(n: int):
+    """Slices of ``CHUNK_SPIKES`` covering ``range(n)``: how every pass over a run's spikes goes."""
     for lo in range(0, n, CHUNK_SPIKES):
         yield slice(lo, min(lo + CHUNK_SPIKES, n))
 
@@ -144,7 +145,7 @@ def binned_counts(times_s: np.ndarray, t_start_s: float, t_stop_s: float, bin_s:
     n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
     t = np.asarray(times_s, dtype=np.float64).ravel()
     counts = np.zeros(n_bins, dtype=np.int64)
-    for part in _chunks(t.size):
+    for part in spike_chunks(t.size):
         chunk = t[part]
         chunk = chunk[_in_window(chunk, t_start_s, t_stop_s)]
         counts += np.bincount(_bin_index(chunk, t_start_s, bin_s, n_bins), minlength=n_bins)
@@ -180,10 +181,17 @@ def pooled_rate(
     return counts / (n_total * bin_s), n_total
 
 
-def _is_sorted(t: np.ndarray) -> bool:
-    for part in _chunks(t.size):
-        seg = t[part.start:min(part.stop + 1, t.size)]  # chunks overlap by one spike
-        if np.any(seg[1:] < seg[:-1]):
+def is_sorted(times_s: np.ndarray, node_ids: np.ndarray | None = None) -> bool:
+    """Whether spikes are in time order; with ``node_ids``, in the canonical order (by time, then
+    strictly ascending id within a time step). Checked chunk by chunk, chunks overlapping by one
+    spike, so no per-run temporary is made."""
+    for part in spike_chunks(times_s.size):
+        stop = min(part.stop + 1, times_s.size)
+        step = np.diff(times_s[part.start:stop])
+        bad = step < 0
+        if node_ids is not None:
+            bad |= (step == 0) & (np.diff(node_ids[part.start:stop]) <= 0)
+        if np.any(bad):
             return False
     return True
 
@@ -195,7 +203,7 @@ def time_sorted(times_s: np.ndarray, node_ids: np.ndarray) -> tuple[np.ndarray, 
     i = np.asarray(node_ids).ravel()
     if t.shape != i.shape:
         raise ValueError("times_s and node_ids must have the same length")
-    if _is_sorted(t):
+    if is_sorted(t):
         return t, i
     order = np.argsort(t, kind="stable")
     return t[order], i[order]
@@ -412,7 +420,7 @@ def _golomb_chi(
         offsets[pop], at = at, at + int(size)
     fired = np.zeros(at, dtype=bool)
     for pop, (t, ids) in spikes.items():
-        for part in _chunks(t.size):
+        for part in spike_chunks(t.size):
             inside = _in_window(t[part], t_start_s, t_stop_s)
             fired[ids[part][inside].astype(np.int64) + offsets[pop]] = True
     active = np.flatnonzero(fired)
@@ -424,7 +432,7 @@ def _golomb_chi(
     chosen[active] = True
     picked_t, picked_ids = [], []
     for pop, (t, ids) in spikes.items():
-        for part in _chunks(t.size):
+        for part in spike_chunks(t.size):
             tc, ic = t[part], ids[part].astype(np.int64) + offsets[pop]
             keep = _in_window(tc, t_start_s, t_stop_s) & chosen[ic]
             picked_t.append(tc[keep])

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 # the same thresholded-stretch primitives as the interictal detector, so both scales agree
-from sim.analysis.bursts import _EPS, _chunks, _merge, _segments
+from sim.analysis.bursts import _EPS, _merge, _segments, spike_chunks
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def ictal_metrics(ev: IctalEvents, spikes: Mapping[str, np.ndarray], n_nodes: Ma
     for pop, times in spikes.items():
         t = np.asarray(times, dtype=np.float64)
         inside = total = 0
-        for part in _chunks(t.size):  # tens of millions of spikes: per-chunk temporaries only
+        for part in spike_chunks(t.size):  # tens of millions of spikes: per-chunk temporaries only
             idx = np.floor((t[part] - ev.t_start_s) / ev.bin_s + _EPS).astype(np.int64)
             idx = idx[(idx >= 0) & (idx < ev.n_bins)]
             inside += int(np.count_nonzero(mask[idx]))

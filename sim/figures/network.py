@@ -23,6 +23,7 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Patch
 
+from sim.analysis.bursts import spike_chunks
 from sim.figures.style import OKABE_ITO, POP_COLORS, POP_LABELS, STYLE, new_figure, save_figure
 
 BURST_COLOR = "#BBBBBB"
@@ -161,16 +162,16 @@ def run_duration_s(run: Any) -> float:
     return max(lengths + last + [1e-3])
 
 
-def _shown_spikes(times: Any, ids: Any, keep: np.ndarray, chunk: int = 1 << 22):
+def _shown_spikes(times: Any, ids: Any, keep: np.ndarray):
     """Yield (times, rows) chunk by chunk for the spikes of the neurons in ``keep`` (sorted ids;
     row = position in ``keep``): a lookup table, no per-run temporaries."""
     times, ids = np.asarray(times), np.asarray(ids)
     lookup = np.full(int(ids.max()) + 1 if ids.size else 0, -1, dtype=np.int64)
     lookup[keep[keep < lookup.size]] = np.flatnonzero(keep < lookup.size)
-    for lo in range(0, times.size, chunk):
-        rows = lookup[ids[lo:lo + chunk]]
+    for part in spike_chunks(times.size):
+        rows = lookup[ids[part]]
         mine = rows >= 0
-        yield times[lo:lo + chunk][mine], rows[mine]
+        yield times[part][mine], rows[mine]
 
 
 def _shown_spikes_all(times: Any, ids: Any, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -353,7 +354,7 @@ def plot_run(run: Any, path: Path) -> Path:
                     linthresh = max(events.threshold_hz, 1.0)
                     ax_p.set_yscale("symlog", linthresh=linthresh)
                     # 0, then the decades above the linear part (1 Hz would sit on top of 0)
-                    decades = [10.0**k for k in range(0, 6) if linthresh <= 10.0**k <= 3 * peak]
+                    decades = [10.0**k for k in range(6) if linthresh <= 10.0**k <= 3 * peak]
                     ax_p.set_yticks([0.0, *decades], ["0", *(f"{d:g}" for d in decades)])
         _shade(ax_p, events, t_stop)
         ax_p.set_ylabel("rate (Hz)")

@@ -28,6 +28,7 @@ from sim.analysis.bursts import (
     Bursts,
     analysed_window,
     burst_analysis,
+    is_sorted,
     pooled_rate,
     population_rate,
     select_populations,
@@ -286,21 +287,11 @@ def spikes_of(out: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndar
     for pop in POPULATIONS:
         t = out[f"{pop}_t"].astype(np.float64, copy=False)
         i = out[f"{pop}_i"].astype(np.int32, copy=False)
-        if not _canonical(t, i):
+        if not is_sorted(t, i):
             order = np.lexsort((i, t))
             t, i = t[order], i[order]
         spikes[pop] = (t, i)
     return spikes
-
-
-def _canonical(t: np.ndarray, i: np.ndarray, chunk: int = 1 << 22) -> bool:
-    """Whether spikes are sorted by time, then id (checked chunk by chunk, overlapping by one)."""
-    for lo in range(0, max(t.size - 1, 0), chunk):
-        hi = min(lo + chunk + 1, t.size)
-        dt, di = np.diff(t[lo:hi]), np.diff(i[lo:hi])
-        if np.any((dt < 0) | ((dt == 0) & (di <= 0))):
-            return False
-    return True
 
 
 def store_bursts(run: RunData, bursts: Bursts) -> None:
