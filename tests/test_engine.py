@@ -211,12 +211,9 @@ def test_seed_and_duration_are_run_time_values(toy, tmp_path, monkeypatch):
         toy.run({"drive_mV": 20.0, "sigma_mV": 2.0}, seed=3, workdir=tmp_path, duration_s=0.0)
 
 
-def test_incomplete_results_are_a_run_error(toy, tmp_path):
-    """What a full disk leaves (Brian2 does not check its writes): caught before reading."""
-    from sim.engine import check_results
-
-    outputs = toy.manifest["outputs"]
-    results = tmp_path / "results"
+def whole_results(outputs: dict, results: Path) -> Path:
+    """A results folder as a finished binary leaves it (3 rows of every output); returns its
+    last_run_info.txt."""
     results.mkdir()
     for spec in outputs.values():
         row = np.dtype(spec["dtype"]).itemsize * (spec.get("ncols") or 1)
@@ -224,6 +221,16 @@ def test_incomplete_results_are_a_run_error(toy, tmp_path):
         (results / spec["file"]).write_bytes(b"\0" * 3 * row)
     info = results / "last_run_info.txt"
     info.write_text("0.12 1\n")
+    return info
+
+
+def test_incomplete_results_are_a_run_error(toy, tmp_path):
+    """What a full disk leaves (Brian2 does not check its writes): caught before reading."""
+    from sim.engine import check_results
+
+    outputs = toy.manifest["outputs"]
+    results = tmp_path / "results"
+    info = whole_results(outputs, results)
     check_results(results, outputs, tmp_path / "run.log")  # whole: no error
     info.write_text("")  # the last write failed
     with pytest.raises(RunError, match=r"incomplete \(last_run_info.txt .*disk full\?\); log: "):
@@ -270,11 +277,7 @@ def test_a_truncated_chunk_file_is_an_incomplete_result(toy, tmp_path):
 
     outputs = toy.manifest["outputs"]
     results = tmp_path / "results"
-    results.mkdir()
-    for spec in outputs.values():
-        row = np.dtype(spec["dtype"]).itemsize * (spec.get("ncols") or 1)
-        (results / spec["file"]).write_bytes(b"\0" * 3 * row)
-    (results / "last_run_info.txt").write_text("0.12 1\n")
+    whole_results(outputs, results)
     (results / f"{outputs['t']['file']}.part").write_bytes(b"\0" * 8 * 5)
     check_results(results, outputs, tmp_path / "run.log")  # whole chunks: no error
     (results / f"{outputs['t']['file']}.part").write_bytes(b"\0" * (8 * 5 - 3))
