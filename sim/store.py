@@ -14,8 +14,8 @@ run.h5 layout::
 
 Every dataset carries a ``units`` attribute, declared by the code that made it (``RunData.put``),
 never guessed from its name: writing a dataset without a declared unit is an error. The file is
-assembled in memory, written as ``run.h5.tmp-<pid>`` and renamed into place when complete, so a
-file called ``run.h5`` is always whole; a failed write (a full disk) is a plain ``OSError``.
+written as ``run.h5.tmp-<pid>`` and renamed into place when complete, so a file called ``run.h5``
+is always whole; a failed write (a full disk) is a plain ``OSError``.
 Arrays are chunked and gzip-compressed (level 4, with shuffle), which every HDF5 reader decodes.
 
 summary.json is read by :func:`read_summary` only: ``milasim compare`` and ``sweep.csv`` use it.
@@ -24,6 +24,7 @@ summary.json is read by :func:`read_summary` only: ``milasim compare`` and ``swe
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -95,13 +96,101 @@ def _dataset(group: h5py.Group, name: str, value: Any, units: str) -> None:
     ds.attrs["units"] = units
 
 
-def write_run(path: str | Path, run: RunData) -> Path:
-    """Write ``run`` to ``path`` atomically (temporary name, fsync, rename).
+class _SpillOnError:
+    """The file object HDF5 writes ``run.h5`` through (h5py's ``fileobj`` driver): a disk file
+    that never lets a write fail inside HDF5.
 
-    HDF5 builds the file in memory (core driver, no backing store) and Python writes the image:
-    when HDF5 itself hits a failing write (a full disk), h5py leaves broken objects behind that
-    can crash the process when they are freed; a Python write raises a clean OSError instead.
-    A dataset whose unit was not declared is a ValueError (before anything is written).
+    When HDF5 itself sees a failing write (a full disk), h5py leaves broken objects behind that
+    can crash the process when they are freed. Here the first failing write is kept instead, the
+    file's content so far moves into memory and HDF5 finishes there; the caller raises the kept
+    error once HDF5 has closed cleanly. A good write streams: nothing but HDF5's chunk cache is
+    held in memory (the 0.4 writer built the whole file image in memory and copied it once).
+    """
+
+    def __init__(self, path: Path):
+        self._file: Any = open(path, "w+b", buffering=0)
+        self._disk = self._file
+        self._extent = 0  # bytes written successfully (what to read back when spilling)
+        self.error: OSError | None = None
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        if self.error is None:
+            start, done = self._file.tell(), 0
+            try:
+                while done < len(view):
+                    done += self._file.write(view[done:])
+            except OSError as exc:
+                self._spill(exc, start + done)
+                self._file.write(view[done:])
+            else:
+                self._extent = max(self._extent, start + done)
+            return len(view)
+        return self._file.write(view)
+
+    def _spill(self, exc: OSError, position: int) -> None:
+        self.error = exc
+        memory = io.BytesIO()
+        self._disk.seek(0)
+        remaining = self._extent
+        while remaining > 0:
+            block = self._disk.read(min(remaining, 1 << 20))
+            if not block:
+                break
+            memory.write(block)
+            remaining -= len(block)
+        memory.seek(position)
+        self._file = memory
+
+    def readinto(self, buffer: Any) -> int:
+        return self._file.readinto(buffer)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.error is None:
+            try:
+                return self._file.truncate(size)
+            except OSError as exc:
+                self._spill(exc, self._file.tell())
+        memory, at = self._file, self._file.tell()
+        size = at if size is None else size
+        end = memory.seek(0, io.SEEK_END)
+        if size > end:  # in memory, growing the file means writing zeros
+            memory.write(bytes(size - end))
+        memory.truncate(size)
+        memory.seek(at)
+        return size
+
+    def flush(self) -> None:
+        pass  # unbuffered: every write reached the kernel (fsync happens in write_run)
+
+    def close(self) -> None:
+        self._disk.close()
+        self._file = None
+
+    def fsync(self) -> None:
+        if self.error is None:
+            try:
+                os.fsync(self._disk.fileno())
+            except OSError as exc:
+                self.error = exc
+
+
+def write_run(path: str | Path, run: RunData) -> Path:
+    """Write ``run`` to ``path`` atomically (temporary name, fsync, rename), streaming each
+    dataset to disk as HDF5 compresses it (memory: HDF5's chunk cache, not the file).
+
+    A failing write (a full disk) is a plain OSError and leaves no file (see
+    :class:`_SpillOnError`); a dataset whose unit was not declared is a ValueError (before
+    anything is written).
     """
     for group_name in GROUPS:
         declared = run.units.get(group_name, {})
@@ -112,38 +201,43 @@ def write_run(path: str | Path, run: RunData) -> Path:
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        with h5py.File(f"{tmp.name}-in-memory", "w", driver="core", backing_store=False) as f:
-            for key, value in run.attrs.items():
-                f.attrs[key] = value
-            f.attrs["config"] = run.config_toml
-            f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-            f.attrs["duration_s"] = run.duration_s
-            spikes = f.create_group("spikes")
-            for pop, (times, ids) in run.spikes.items():
-                g = spikes.create_group(pop)
-                _dataset(g, "timestamps", np.asarray(times, dtype=np.float64), "s")
-                _dataset(g, "node_ids", np.asarray(ids, dtype=np.int32), "1")
-                g.attrs["n_nodes"] = run.n_nodes[pop]
-            rates = f.create_group("rates")
-            for pop, rate in run.rates.items():
-                _dataset(rates, pop, np.asarray(rate, dtype=np.float64), "Hz")
-                rates[pop].attrs["dt_s"] = run.rate_dt_s
-            for group_name in GROUPS:
-                g = f.create_group(group_name)
-                for key, value in getattr(run, group_name).items():
-                    if value is not None:
-                        _dataset(g, key, value, run.units[group_name][key])
-            f.flush()
-            image = f.id.get_file_image()
-        with open(tmp, "wb") as out:
-            out.write(image)
-            out.flush()
-            os.fsync(out.fileno())
+        sink = _SpillOnError(tmp)
+        try:
+            with h5py.File(sink, "w") as f:
+                _write_groups(f, run)
+            sink.fsync()
+        finally:
+            sink.close()
+        if sink.error is not None:
+            raise sink.error
         os.replace(tmp, path)
     finally:
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
     return path
+
+
+def _write_groups(f: h5py.File, run: RunData) -> None:
+    for key, value in run.attrs.items():
+        f.attrs[key] = value
+    f.attrs["config"] = run.config_toml
+    f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    f.attrs["duration_s"] = run.duration_s
+    spikes = f.create_group("spikes")
+    for pop, (times, ids) in run.spikes.items():
+        g = spikes.create_group(pop)
+        _dataset(g, "timestamps", np.asarray(times, dtype=np.float64), "s")
+        _dataset(g, "node_ids", np.asarray(ids, dtype=np.int32), "1")
+        g.attrs["n_nodes"] = run.n_nodes[pop]
+    rates = f.create_group("rates")
+    for pop, rate in run.rates.items():
+        _dataset(rates, pop, np.asarray(rate, dtype=np.float64), "Hz")
+        rates[pop].attrs["dt_s"] = run.rate_dt_s
+    for group_name in GROUPS:
+        g = f.create_group(group_name)
+        for key, value in getattr(run, group_name).items():
+            if value is not None:
+                _dataset(g, key, value, run.units[group_name][key])
 
 
 def _read_value(ds: h5py.Dataset) -> Any:

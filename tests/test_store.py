@@ -60,3 +60,58 @@ def test_readers_name_the_file_they_cannot_read(tmp_path):
         read_summary(tmp_path / "summary.json")
     (tmp_path / "summary.json").write_text(json.dumps({"runaway": True, "x": None}))
     assert read_summary(tmp_path / "summary.json") == {"runaway": True, "x": None}
+
+
+#: Writes one run.h5 of ~4 MB under a file-size limit (argv: folder, limit in bytes), then frees
+#: everything: h5py objects left broken by a failed write would crash here (SIGSEGV).
+WRITE_UNDER_LIMIT = r"""
+import gc, os, resource, signal, sys
+import numpy as np
+from sim.store import RunData, write_run
+folder, limit = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(1)
+run = RunData(config_toml="x = 1", attrs={"protocol": "epileptiform"},
+              spikes={"exc": (np.sort(rng.random(300_000)) * 60.0,
+                              rng.integers(0, 640, 300_000).astype(np.int32))},
+              n_nodes={"exc": 640}, rates={"exc": rng.random(60_000)}, rate_dt_s=1e-3,
+              duration_s=60.0)
+run.put("traces", "v_exc_mV", rng.random((60_000, 5)), "mV")
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+try:
+    write_run(os.path.join(folder, "run.h5"), run)
+    outcome = "written"
+except OSError as exc:
+    outcome = f"OSError {exc.errno}"
+del run
+gc.collect()
+print(outcome, sorted(os.listdir(folder)))
+"""
+
+
+@pytest.mark.parametrize("limit", [0, 4096, 300_000, 2_000_000])
+def test_a_write_failing_mid_file_is_a_clean_oserror_and_leaves_no_file(tmp_path, limit):
+    """run.h5 streams to disk; wherever the disk fills (at the superblock, in the spike table,
+    near the end), the writer raises the OSError itself and the process survives."""
+    import errno
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", WRITE_UNDER_LIMIT, str(tmp_path), str(limit)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"OSError {errno.EFBIG} []"
+
+
+def test_a_streamed_run_file_reads_back_bit_for_bit(tmp_path):
+    rng = np.random.default_rng(2)
+    run = tiny_run()
+    times = np.sort(rng.random(200_000)) * 30.0
+    ids = rng.integers(0, 8, times.size).astype(np.int32)
+    run.spikes["exc"] = (times, ids)
+    back = read_run(write_run(tmp_path / "run.h5", run))
+    assert np.array_equal(back.spikes["exc"][0], times)
+    assert np.array_equal(back.spikes["exc"][1], ids)
+    assert not list(tmp_path.glob("*.tmp-*"))
+    with h5py.File(tmp_path / "run.h5") as f:  # compressed with a filter every reader decodes
+        assert f["spikes/exc/timestamps"].compression == "gzip"
