@@ -128,8 +128,10 @@ def _check_window(t_start_s: float, t_stop_s: float, bin_s: float) -> None:
 
 # --------------------------------------------------------------------------- rates
 #: Spikes handled per step by the binning and selection helpers: minutes-long seizure runs carry
-#: tens of millions of spikes, and every temporary is per chunk (~40 MB), never per run.
-CHUNK_SPIKES = 1 << 22
+#: tens of millions of spikes, and every temporary is per chunk, never per run. A pass holds a
+#: few int64/float64 temporaries of a chunk (~8-50 MB at 2^20 spikes); 2^22 put ~200 MB of them
+#: on top of a 10 min run's arrays.
+CHUNK_SPIKES = 1 << 20
 
 
 def spike_chunks(n: int):
@@ -413,43 +415,57 @@ def _golomb_chi(
     t_stop_s: float, bin_s: float, *, max_neurons: int, seed: int, t_start_s: float,
 ) -> float:
     """:func:`golomb_chi` of populations pooled (ids offset per population, in the given order),
-    chunk by chunk: only the subsampled neurons' spikes are ever gathered."""
+    in windows of whole bins holding ~``CHUNK_SPIKES`` spikes each: memory O(window + bins),
+    whatever the length of the run (a window's (neuron, bin) counts are complete, so the moments
+    add up exactly)."""
     _check_window(t_start_s, t_stop_s, bin_s)
     offsets, at = {}, 0
     for pop, size in n_nodes.items():
         offsets[pop], at = at, at + int(size)
+    spikes = {pop: time_sorted(t, ids) for pop, (t, ids) in spikes.items()}
     fired = np.zeros(at, dtype=bool)
     for pop, (t, ids) in spikes.items():
-        for part in spike_chunks(t.size):
-            inside = _in_window(t[part], t_start_s, t_stop_s)
-            fired[ids[part][inside].astype(np.int64) + offsets[pop]] = True
+        lo = np.searchsorted(t, t_start_s, side="left")
+        hi = np.searchsorted(t, t_stop_s, side="right")
+        for part in spike_chunks(hi - lo):
+            fired[ids[lo + part.start:lo + part.stop].astype(np.int64) + offsets[pop]] = True
     active = np.flatnonzero(fired)
     if active.size < 2:
         return float("nan")
     if active.size > max_neurons:
         active = np.sort(np.random.default_rng(seed).choice(active, max_neurons, replace=False))
-    chosen = np.zeros(at, dtype=bool)
-    chosen[active] = True
-    picked_t, picked_ids = [], []
-    for pop, (t, ids) in spikes.items():
-        for part in spike_chunks(t.size):
-            tc, ic = t[part], ids[part].astype(np.int64) + offsets[pop]
-            keep = _in_window(tc, t_start_s, t_stop_s) & chosen[ic]
-            picked_t.append(tc[keep])
-            picked_ids.append(ic[keep])
-    t = np.concatenate(picked_t)
-    ids = np.concatenate(picked_ids)
-    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
-    b = _bin_index(t, t_start_s, bin_s, n_bins)
-    neuron = np.searchsorted(active, ids)
     n = active.size
-    # per-neuron moments from the sparse (neuron, bin) counts: memory O(chosen spikes + bins)
-    keys, counts = np.unique(neuron * n_bins + b, return_counts=True)
-    owner = keys // n_bins
-    mean_i = np.bincount(owner, weights=counts, minlength=n) / n_bins
-    mean_sq_i = np.bincount(owner, weights=counts.astype(np.float64) ** 2, minlength=n) / n_bins
-    var_i = np.maximum(mean_sq_i - mean_i**2, 0.0)
-    pop = np.bincount(b, minlength=n_bins) / n
+    slot = np.full(at, -1, dtype=np.int64)  # neuron id (offset) -> its row among the chosen
+    slot[active] = np.arange(n)
+    n_bins = _n_bins(t_stop_s - t_start_s, bin_s)
+    total = sum(t.size for t, _ in spikes.values())
+    window = max(1, int(n_bins * CHUNK_SPIKES // max(total, 1)))
+    sum_i = np.zeros(n)  # per chosen neuron: sum over bins of its count, and of its count^2
+    sum_sq_i = np.zeros(n)
+    pop_counts = np.zeros(n_bins, dtype=np.int64)  # chosen neurons' spikes per bin
+    for first in range(0, n_bins, window):
+        last = min(first + window, n_bins)
+        keys = []
+        for pop, (t, ids) in spikes.items():
+            # one bin of margin either side; the bin index (as _bin_index) decides membership
+            a = np.searchsorted(t, t_start_s + (first - 1) * bin_s, side="left")
+            b = np.searchsorted(t, t_start_s + (last + 1) * bin_s, side="right")
+            tc = t[a:b]
+            row = slot[ids[a:b].astype(np.int64) + offsets[pop]]
+            keep = _in_window(tc, t_start_s, t_stop_s) & (row >= 0)
+            bins = _bin_index(tc[keep], t_start_s, bin_s, n_bins)
+            row = row[keep]
+            mine = (bins >= first) & (bins < last)
+            keys.append(row[mine] * (last - first) + (bins[mine] - first))
+        key, counts = np.unique(np.concatenate(keys), return_counts=True)
+        owner = key // (last - first)
+        sum_i += np.bincount(owner, weights=counts, minlength=n)
+        sum_sq_i += np.bincount(owner, weights=counts.astype(np.float64) ** 2, minlength=n)
+        pop_counts[first:last] += np.bincount(key % (last - first), weights=counts,
+                                              minlength=last - first).astype(np.int64)
+    mean_i = sum_i / n_bins
+    var_i = np.maximum(sum_sq_i / n_bins - mean_i**2, 0.0)
+    pop = pop_counts / n
     var_pop = max(float(np.mean(pop**2) - np.mean(pop) ** 2), 0.0)
     denom = float(np.mean(var_i))
     if denom <= 0:
