@@ -163,3 +163,19 @@ def test_long_run_raster_becomes_a_rate_image_and_ions_get_a_panel(tmp_path, mon
     assert len(images) == 2  # one image per population
     assert axes_seen[0] == 4  # raster, rates, [K+]o and its [Na+]i twin
     plt.close("all")
+
+
+def test_long_lines_are_drawn_as_their_min_max_envelope_in_time_order():
+    from sim.figures.network import _drawn
+
+    t = np.arange(7.0)
+    y = np.array([0.0, 5.0, 1.0, 2.0, -3.0, 4.0, 9.0])
+    dt, dy = _drawn(t, y, max_points=4)  # buckets of 4: [0 5 1 2] and the rest [-3 4 9]
+    assert dt.tolist() == [0.0, 1.0, 4.0, 6.0] and dy.tolist() == [0.0, 5.0, -3.0, 9.0]
+    assert _drawn(t, y, max_points=7)[1].tolist() == y.tolist()  # short lines unchanged
+    rng = np.random.default_rng(0)
+    y = rng.random(600_001)
+    y[123_457] = 50.0  # one 1 ms spike in 10 min survives
+    dt, dy = _drawn(np.arange(y.size) * 1e-3, y)
+    assert dy.size <= 12_000 and np.all(np.diff(dt) > 0)
+    assert dy.max() == 50.0 and dy.min() == y.min()

@@ -36,6 +36,8 @@ DISPLAY_SMOOTH_MS = 10.0
 MAX_RASTER_NEURONS = 500
 MAX_RASTER_SPIKES = 300_000  # beyond this many dots the raster becomes a rate image
 RASTER_IMAGE_BINS = 600
+#: Lines with more samples than this are drawn as their min/max envelope (see _drawn).
+MAX_LINE_POINTS = 12_000
 NETWORK_POPULATIONS = ("exc", "inh")
 
 
@@ -224,6 +226,26 @@ def _smooth(rate: np.ndarray, bin_s: float) -> np.ndarray:
     return gaussian_filter1d(rate, sigma, mode="nearest") if sigma > 0 and rate.size else rate
 
 
+def _drawn(t: np.ndarray, y: np.ndarray, max_points: int = MAX_LINE_POINTS):
+    """``(t, y)`` as drawn: unchanged up to ``max_points`` samples; beyond, the samples are cut
+    into ``max_points / 2`` consecutive buckets and each keeps its lowest and highest sample, in
+    time order. Every peak and trough survives (a 10 min rate at 1 ms has 600k samples, ~200 per
+    pixel, and matplotlib held ~100 MB of path copies per such line)."""
+    t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
+    if y.size <= max_points:
+        return t, y
+    width = -(-y.size // (max_points // 2))  # samples per bucket
+    full = y.size - y.size % width  # the whole buckets; the rest is one shorter bucket
+    picks = []
+    for lo, block in ((0, y[:full].reshape(-1, width)), (full, y[full:].reshape(1, -1))):
+        if block.size:
+            first = lo + np.arange(block.shape[0])[:, None] * block.shape[1]
+            pair = np.sort(np.stack([block.argmin(axis=1), block.argmax(axis=1)], axis=1), axis=1)
+            picks.append((first + pair).ravel())
+    index = np.concatenate(picks)
+    return t[index], y[index]
+
+
 def _inside_ictal(events: StoredEvents, a: float, b: float) -> bool:
     return bool(np.any((events.ictal_start_s <= a) & (events.ictal_stop_s >= b)))
 
@@ -232,8 +254,7 @@ def _plot_ions(ax: Any, run: Any, events: StoredEvents | None, t_stop: float) ->
     """[K+]o (left axis) and the mean [Na+]i of each population (right axis)."""
     tr = run.traces
     t = np.asarray(tr["ions_t_s"], dtype=float)
-    ax.plot(t, np.asarray(tr["k_o_mM"], dtype=float), color=OKABE_ITO["black"], lw=1.3,
-            label="[K+]o")
+    ax.plot(*_drawn(t, tr["k_o_mM"]), color=OKABE_ITO["black"], lw=1.3, label="[K+]o")
     ax.set_ylabel("[K+]o (mM)")
     ax.set_ylim(bottom=0)
     twin = ax.twinx()
@@ -241,7 +262,7 @@ def _plot_ions(ax: Any, run: Any, events: StoredEvents | None, t_stop: float) ->
     for pop in NETWORK_POPULATIONS:
         key = f"na_in_{pop}_mM"
         if key in tr:
-            lines += twin.plot(t, np.asarray(tr[key], dtype=float), lw=1.0, ls="--",
+            lines += twin.plot(*_drawn(t, tr[key]), lw=1.0, ls="--",
                                color=POP_COLORS.get(pop, "k"),
                                label=f"[Na+]i, {POP_LABELS.get(pop, pop)} (mean)")
     twin.set_ylabel("[Na+]i (mM)")
@@ -340,10 +361,10 @@ def plot_run(run: Any, path: Path) -> Path:
             if pop in run.rates and run.rate_dt_s > 0:
                 rate = np.asarray(run.rates[pop], dtype=float)
                 t = (np.arange(rate.size) + 0.5) * run.rate_dt_s
-                ax_p.plot(t, _smooth(rate, run.rate_dt_s), color=POP_COLORS.get(pop, "k"),
+                ax_p.plot(*_drawn(t, _smooth(rate, run.rate_dt_s)), color=POP_COLORS.get(pop, "k"),
                           lw=1.0, label=POP_LABELS.get(pop, pop))
         if events is not None:
-            ax_p.plot(events.t_s, events.rate_hz, color=OKABE_ITO["black"], lw=1.2,
+            ax_p.plot(*_drawn(events.t_s, events.rate_hz), color=OKABE_ITO["black"], lw=1.2,
                       label="pooled (detection)")
             if math.isfinite(events.threshold_hz):
                 ax_p.axhline(events.threshold_hz, color=OKABE_ITO["green"], ls="--", lw=1.8,
