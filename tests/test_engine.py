@@ -17,6 +17,7 @@ from sim.engine import (
     COMPILE_FLAGS,
     PORTABLE,
     Blueprint,
+    Build,
     arch_level,
     build_key,
     compile_flags,
@@ -257,11 +258,11 @@ def test_spike_monitors_stream_to_disk_in_chunks(toy, tmp_path, monkeypatch):
     parts_seen = []
     real_read = engine.Build._read
 
-    def spy(results_dir, spec):
+    def spy(results_dir, spec, as_dtype=None):
         part = Path(results_dir) / f"{spec['file']}.part"
         if part.exists():
             parts_seen.append(part.stat().st_size // np.dtype(spec["dtype"]).itemsize)
-        return real_read(results_dir, spec)
+        return real_read(results_dir, spec, as_dtype)
 
     monkeypatch.setattr(engine.Build, "_read", staticmethod(spy))
     monkeypatch.setenv(engine.SPIKE_CHUNK_ENV, "7")
@@ -283,3 +284,16 @@ def test_a_truncated_chunk_file_is_an_incomplete_result(toy, tmp_path):
     (results / f"{outputs['t']['file']}.part").write_bytes(b"\0" * (8 * 5 - 3))
     with pytest.raises(RunError, match=r"outputs t missing or truncated"):
         check_results(results, outputs, tmp_path / "run.log")
+
+
+def test_outputs_read_as_float32_are_converted_block_by_block(tmp_path):
+    """A streamed output (chunks then the final file) read as float32 equals the float64 values
+    rounded once, across the 1 MiB read blocks."""
+    values = np.random.default_rng(3).normal(size=400_000)  # 3.2 MB: blocks of 1 MiB and a rest
+    values[:150_001].tofile(tmp_path / "v.part")
+    values[150_001:].tofile(tmp_path / "v")
+    spec = {"file": "v", "dtype": "float64", "streamed": True}
+    narrowed = Build._read(tmp_path, spec, np.float32)
+    assert narrowed.dtype == np.float32
+    assert np.array_equal(narrowed, values.astype(np.float32))
+    assert np.array_equal(Build._read(tmp_path, spec), values)

@@ -55,6 +55,8 @@ class Protocol(ABC):
     table: ClassVar[type[Section]]
     #: the metrics its summary.json holds beyond the common ones (sim.metrics)
     metrics: ClassVar[tuple[Metric, ...]] = ()
+    #: outputs of the binary read as float32 (long traces: half the memory and run.h5 space)
+    float32_outputs: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def structure(self, cfg: Config) -> dict[str, Any]:
@@ -84,7 +86,8 @@ class Protocol(ABC):
         duration = build.duration_s if duration is None else float(duration)
         outputs = build.run(self.runtime_params(cfg, state), seed=cfg.simulation.seed,
                             workdir=workdir, duration_s=duration, progress=progress,
-                            log_path=log_path, label=self.progress_label(cfg))
+                            log_path=log_path, label=self.progress_label(cfg),
+                            float32=self.float32_outputs)
         return Simulation(build=build, outputs=outputs, duration_s=duration)
 
     @abstractmethod
