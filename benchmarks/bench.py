@@ -917,3 +917,55 @@ def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[in
             r.update(rate_exc_hz=s.get("rate_exc_hz"), ictal_event_count=s.get("ictal_event_count"))
         result["threads"][str(n)] = r
     return result
+
+
+# --------------------------------------------------------------------------- 9. numerical settings
+NUMERICS_EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "numerics.toml"
+
+
+def numerics_settings(path: Path = NUMERICS_EXPERIMENT) -> list[dict[str, Any]]:
+    """The settings of the numerics study: its zipped keys, one dict per setting, in order (the
+    first is the reference: today's defaults)."""
+    import tomllib
+
+    (zipped,) = tomllib.loads(path.read_text())["sweep"]["zip"]
+    keys = list(zipped)
+    return [dict(zip(keys, values)) for values in zip(*(zipped[k] for k in keys))]
+
+
+def bench_numerics(workdir: Path, duration_s: float, *,
+                   settings: Sequence[Mapping[str, Any]] | None = None,
+                   study: Path | None = None) -> dict[str, Any]:
+    """CPU cost of each numerical setting of experiments/numerics.toml: one ``milasim run`` of the
+    seizure network per setting (warm build), CPU time of it and its children, and the ratio to
+    the reference setting; with ``study`` (the numerics sweep's folder, if it was run), each
+    setting's accuracy verdict from benchmarks/accuracy.py beside it."""
+    from benchmarks import accuracy
+
+    settings = list(settings if settings is not None else numerics_settings())
+    milasim = [sys.executable, "-m", "sim", "run", str(SEIZURE_CONFIG), "--quiet"]
+    rows = []
+    for k, setting in enumerate(settings):
+        sets = [a for key, value in setting.items() for a in ("--set", f"{key}={value}")]
+        warm = measured_command([*milasim, "--out", str(workdir / f"warm{k}"), *sets,
+                                 "--set", "protocol.duration_s=0.5"])
+        run = measured_command([*milasim, "--out", str(workdir / f"run{k}"), *sets,
+                                "--set", f"protocol.duration_s={duration_s}"])
+        rows.append({"setting": dict(setting), "compile_cpu_s": warm["cpu_s"], **run,
+                     "sim_s_per_cpu_s": duration_s / run["cpu_s"] if run["cpu_s"] else None})
+    reference = rows[0]["cpu_s"] if rows and rows[0]["exit_code"] == 0 else None
+    for row in rows:
+        row["cpu_ratio"] = (row["cpu_s"] / reference if reference and row["exit_code"] == 0
+                            else None)
+    out: dict[str, Any] = {"duration_s": duration_s, "rows": rows, "study": None}
+    if study is not None and (Path(study) / "sweep.csv").is_file():
+        found, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(Path(study)))
+        verdicts = {}
+        for setting in found:
+            worst = max((abs(stats[setting][m].get("diff_in_sd", 0.0)) for m in metrics
+                         if math.isfinite(stats[setting][m].get("diff_in_sd", math.nan))),
+                        default=math.nan)
+            verdicts[" ".join(setting)] = {"seeds": stats[setting]["_runs"]["n"],
+                                           "largest_diff_in_sd": worst}
+        out["study"] = {"folder": str(study), "verdicts": verdicts}
+    return out

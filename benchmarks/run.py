@@ -14,9 +14,12 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 7. the default network with Brian2's PoissonInput vs the event-driven drive
    (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive);
 8. the seizure network (configs/epileptiform.toml) end to end through ``milasim run`` for 10 min
-   (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; threads 1 vs 2.
+   (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; threads 1 vs 2;
+9. each numerical setting of experiments/numerics.toml (dt, float width, integration) on the
+   seizure network for 60 s (10 s with --quick): CPU time and its ratio to the defaults, beside
+   the setting's accuracy from the numerics study in results/numerics, if it was run.
 
-``--only 8`` runs the chosen sections alone.
+``--only 8,9`` runs the chosen sections alone.
 
 Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
 builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
@@ -41,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import bench  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 #: Targets from the issues: warm/cold <= 0.2, sweep speed-up >= 5x, rates within 15 %.
 TARGET_WARM_OVER_COLD = 0.2
@@ -52,11 +56,13 @@ def settings(quick: bool, doses: int | None) -> dict[str, Any]:
         return {"run_s": 2.0, "repeats": 1, "doses": doses or 4, "sweep_s": 2.0, "seeds": [1],
                 "sweep_repeats": 1,
                 "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
-                "workers": False, "arch": False, "drive": False, "long_s": 60.0, "threads_s": 10.0}
+                "workers": False, "arch": False, "drive": False, "long_s": 60.0, "threads_s": 10.0,
+                "numerics_s": 10.0}
     return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
             "sweep_repeats": 2,
             "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
-            "workers": True, "arch": True, "drive": True, "long_s": 600.0, "threads_s": 30.0}
+            "workers": True, "arch": True, "drive": True, "long_s": 600.0, "threads_s": 30.0,
+            "numerics_s": 60.0}
 
 
 # --------------------------------------------------------------------------- the table
@@ -268,7 +274,29 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          "equal in statistics, not spike for spike)"))
     else:
         rows.append(("## 8. long seizure run", str(ls or "not run"), ""))
-    rows.append(("total benchmark wall time", f"{_f(results['total_wall_s'])} s", ""))
+    nm = results.get("numerics")
+    if isinstance(nm, dict):
+        rows.append((f"## 9. numerical settings: the seizure network, {_f(nm['duration_s'])} s "
+                     "in 0 Mg2+ through `milasim run` (warm builds)", "", ""))
+        verdicts = (nm.get("study") or {}).get("verdicts", {})
+        for r in nm["rows"]:
+            name = " ".join(str(v) for v in r["setting"].values())
+            label = ", ".join(f"{k.split('.')[-1]} {v}" for k, v in r["setting"].items())
+            if r["exit_code"] != 0:
+                rows.append((label, "failed", r.get("stderr_tail", "")[:120]))
+                continue
+            v = verdicts.get(name)
+            accuracy = ("accuracy: not in the numerics study" if v is None else
+                        f"accuracy ({v['seeds']} seeds): largest difference "
+                        f"{_f(v['largest_diff_in_sd'], 2)} reference SDs")
+            rows.append((label, f"{_f(r['sim_s_per_cpu_s'])} sim s per CPU s",
+                         f"{_f(r['cpu_ratio'], 2)}x the reference's CPU time; {accuracy}"))
+        if not verdicts:
+            rows.append(("accuracy", "no numerics study in results/numerics",
+                         "milasim sweep experiments/numerics.toml, then rerun"))
+    else:
+        rows.append(("## 9. numerical settings", str(nm or "not run"), ""))
+    rows.append(("total benchmark wall time", f"{_f(results.get('total_wall_s'))} s", ""))
     return rows
 
 
@@ -371,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
                 results["drive"] = "skipped in --quick (add --drive)"
             step("long_seizure", "8. long seizure run, threads 1 vs 2", bench.bench_long_seizure,
                  workdir / "long", cfg["long_s"], threads_s=cfg["threads_s"])
+            step("numerics", "9. numerical settings", bench.bench_numerics,
+                 workdir / "numerics", cfg["numerics_s"], study=ROOT / "results" / "numerics")
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)

@@ -189,3 +189,31 @@ def test_accuracy_table_judges_each_setting_against_the_reference_spread(tmp_pat
     assert accuracy.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "dt 0.05 ms, float64, euler" in out and out.strip().endswith("yes")
+
+
+def test_numerics_section_costs_each_setting_beside_its_accuracy(tmp_path, build_cache):
+    """Section 9 on one setting (the defaults: a cached build) and a synthetic study folder."""
+    import csv
+
+    study = tmp_path / "study"
+    study.mkdir()
+    with open(study / "sweep.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["simulation.dt_ms", "simulation.precision", "network.integration",
+                    "rate_exc_hz", "wall_time_s"])
+        w.writerows([[0.1, "float64", "euler", 10.0, 1], [0.1, "float64", "euler", 12.0, 1],
+                     [0.2, "float64", "euler", 13.0, 1], [0.2, "float64", "euler", 14.0, 1]])
+    settings = bench.numerics_settings()
+    assert settings[0] == {"simulation.dt_ms": 0.1, "simulation.precision": "float64",
+                           "network.integration": "euler"} and len(settings) == 5
+    with bench.environment(MILASIM_CACHE_DIR=str(build_cache)):
+        nm = bench.bench_numerics(tmp_path / "work", 0.5, settings=settings[:1], study=study)
+    (row,) = nm["rows"]
+    assert row["exit_code"] == 0, row["stderr_tail"]
+    assert row["cpu_s"] > 0 and row["cpu_ratio"] == 1.0
+    # dt 0.2 ms: mean 13.5 against the reference 11 +/- 1.414 (SD) -> 1.77 SD
+    assert nm["study"]["verdicts"]["0.2 float64 euler"]["largest_diff_in_sd"] == \
+        pytest.approx(2.5 / math.sqrt(2.0))
+    text = run.render_text(run.table_rows({"machine": bench.machine_info(), "numerics": nm}))
+    assert "9. numerical settings" in text
+    assert "accuracy (2 seeds): largest difference 0 reference SDs" in text
