@@ -297,3 +297,19 @@ def test_outputs_read_as_float32_are_converted_block_by_block(tmp_path):
     assert narrowed.dtype == np.float32
     assert np.array_equal(narrowed, values.astype(np.float32))
     assert np.array_equal(Build._read(tmp_path, spec), values)
+
+
+def test_compiler_jobs_are_bounded_by_cpus_and_available_memory(tmp_path):
+    from sim.engine import COMPILE_JOB_MB, make_jobs
+
+    cpus = len(os.sched_getaffinity(0))
+    plenty = tmp_path / "plenty"
+    plenty.write_text("MemTotal: 99999999 kB\nMemAvailable: 99999999 kB\n")
+    assert make_jobs(plenty) == cpus
+    tight = tmp_path / "tight"
+    tight.write_text(f"MemAvailable: {COMPILE_JOB_MB * 1024 * 1} kB\n")
+    assert make_jobs(tight) == 1
+    none = tmp_path / "none"
+    none.write_text("MemAvailable: 1000 kB\n")
+    assert make_jobs(none) == 1  # never zero
+    assert make_jobs(tmp_path / "missing") == cpus
