@@ -104,7 +104,8 @@ class _SpillOnError:
     can crash the process when they are freed. Here the first failing write is kept instead, the
     file's content so far moves into memory and HDF5 finishes there; the caller raises the kept
     error once HDF5 has closed cleanly. A good write streams: nothing but HDF5's chunk cache is
-    held in memory (the 0.4 writer built the whole file image in memory and copied it once).
+    held in memory (the writer before this one built the whole file image in memory and copied
+    it once more to write it).
     """
 
     def __init__(self, path: Path):
@@ -120,7 +121,8 @@ class _SpillOnError:
             try:
                 while done < len(view):
                     done += self._file.write(view[done:])
-            except OSError as exc:
+            except OSError as exc:  # the bytes before `done` reached the disk: keep them
+                self._extent = max(self._extent, start + done)
                 self._spill(exc, start + done)
                 self._file.write(view[done:])
             else:
