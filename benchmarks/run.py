@@ -259,10 +259,10 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          f"{_f(ls['cpu_s'])} CPU s, {_f(ls['wall_s'])} s wall, "
                          f"{ls['spikes']} spikes, {ls['ictal_event_count']} ictal events"))
             rows.append(("peak RSS: largest process | whole tree",
-                         f"{_f(ls['peak_rss_largest_mb'])} | {_f(ls['peak_rss_tree_mb'])} MB",
+                         f"{_f(ls['peak_rss_largest_mb'])} | {_f(ls['peak_rss_tree_mb'])} MiB",
                          f"target <= 1 GB for 10 min; raw spike arrays "
-                         f"{_f(ls['raw_spike_mb'])} MB"))
-            rows.append(("run.h5 size", f"{_f(ls['run_h5_mb'])} MB",
+                         f"{_f(ls['raw_spike_mb'])} MiB"))
+            rows.append(("run.h5 size", f"{_f(ls['run_h5_mb'])} MiB",
                          f"{ls['run_h5_mb'] / ls['raw_spike_mb']:.2f}x the raw spike arrays"))
         else:
             rows.append(("milasim run failed", f"exit {ls['exit_code']}", ls.get("stderr_tail", "")))
