@@ -406,23 +406,22 @@ def golomb_chi(
     if t.shape != ids.shape:
         raise ValueError("times_s and node_ids must have the same length")
     n = int(ids.max()) + 1 if ids.size else 0
-    return _golomb_chi({"all": (t, ids)}, {"all": n}, t_stop_s, bin_s, max_neurons=max_neurons,
-                       seed=seed, t_start_s=t_start_s)
+    return _golomb_chi({"all": time_sorted(t, ids)}, {"all": n}, t_stop_s, bin_s,
+                       max_neurons=max_neurons, seed=seed, t_start_s=t_start_s)
 
 
 def _golomb_chi(
     spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], n_nodes: Mapping[str, int],
     t_stop_s: float, bin_s: float, *, max_neurons: int, seed: int, t_start_s: float,
 ) -> float:
-    """:func:`golomb_chi` of populations pooled (ids offset per population, in the given order),
-    in windows of whole bins holding ~``CHUNK_SPIKES`` spikes each: memory O(window + bins),
-    whatever the length of the run (a window's (neuron, bin) counts are complete, so the moments
-    add up exactly)."""
+    """:func:`golomb_chi` of time-sorted populations pooled (ids offset per population, in the
+    given order; :func:`burst_analysis` passes its sorted windows), in windows of whole bins
+    holding ~``CHUNK_SPIKES`` spikes each: memory O(window + bins), whatever the length of the
+    run (a window's (neuron, bin) counts are complete, so the moments add up exactly)."""
     _check_window(t_start_s, t_stop_s, bin_s)
     offsets, at = {}, 0
     for pop, size in n_nodes.items():
         offsets[pop], at = at, at + int(size)
-    spikes = {pop: time_sorted(t, ids) for pop, (t, ids) in spikes.items()}
     fired = np.zeros(at, dtype=bool)
     for pop, (t, ids) in spikes.items():
         lo = np.searchsorted(t, t_start_s, side="left")
