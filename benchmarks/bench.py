@@ -960,12 +960,9 @@ def bench_numerics(workdir: Path, duration_s: float, *,
     out: dict[str, Any] = {"duration_s": duration_s, "rows": rows, "study": None}
     if study is not None and (Path(study) / "sweep.csv").is_file():
         found, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(Path(study)))
-        verdicts = {}
-        for setting in found:
-            worst = max((abs(stats[setting][m].get("diff_in_sd", 0.0)) for m in metrics
-                         if math.isfinite(stats[setting][m].get("diff_in_sd", math.nan))),
-                        default=math.nan)
-            verdicts[" ".join(setting)] = {"seeds": stats[setting]["_runs"]["n"],
-                                           "largest_diff_in_sd": worst}
+        verdicts = {" ".join(setting): {
+            "seeds": stats[setting]["_runs"]["n"],
+            "largest_diff_in_sd": accuracy.largest_difference(stats, setting, metrics)}
+            for setting in found}
         out["study"] = {"folder": str(study), "verdicts": verdicts}
     return out
