@@ -492,18 +492,23 @@ def bench_arch(workdir: Path, duration_s: float, repeats: int = 1, level: str = 
     Two builds (the level is part of the build key), the same seed and dose; CPU time per run and
     whether the spike counts are identical (fast math with wider vectors may round differently).
     """
-    from sim.engine import ARCH_ENV, ARCH_LEVELS, host_cpu_flags
+    from sim.engine import ARCH_ENV, ARCH_LEVELS, PORTABLE, host_cpu_flags
 
     missing = sorted(ARCH_LEVELS[level] - host_cpu_flags())
     if missing:
         return f"skipped: this CPU lacks {', '.join(missing)}"
-    with environment(**{ARCH_ENV: None}):
+    # MILASIM_ARCH=portable, not unset: unset picks the best level this CPU has (which may be
+    # ``level`` itself), and the section would compare a build with itself
+    blueprint = PROTOCOL.blueprint(network_config(duration_s, overrides=overrides))
+    with environment(**{ARCH_ENV: PORTABLE}):
+        portable_key = build_key(blueprint)
         portable = bench_throughput(Path(workdir) / "portable", duration_s, repeats,
                                     overrides=overrides)
     with environment(**{ARCH_ENV: level}):
         t0 = time.perf_counter()
-        get_build(PROTOCOL.blueprint(network_config(duration_s, overrides=overrides)))
+        get_build(blueprint)
         compile_s = time.perf_counter() - t0
+        level_key = build_key(blueprint)
         fast = bench_throughput(Path(workdir) / level, duration_s, repeats, overrides=overrides)
     return {
         "level": level,
@@ -511,6 +516,7 @@ def bench_arch(workdir: Path, duration_s: float, repeats: int = 1, level: str = 
         "portable_cpu_s": portable["cpu_s"],
         "arch_cpu_s": fast["cpu_s"],
         "arch_compile_wall_s": compile_s,
+        "distinct_builds": portable_key != level_key,
         "cpu_ratio": float(np.median(fast["cpu_s"]) / np.median(portable["cpu_s"])),
         "spike_counts": {"portable": portable["spike_counts"], level: fast["spike_counts"]},
         "spike_counts_identical": portable["spike_counts"] == fast["spike_counts"],

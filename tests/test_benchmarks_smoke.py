@@ -140,6 +140,7 @@ def test_arch_section_compares_two_builds(results):
         assert a.startswith("skipped: this CPU lacks")
         return
     assert a["level"] == "x86-64-v3" and a["cpu_ratio"] > 0
+    assert a["distinct_builds"]  # portable flags vs the level: never a build against itself
     assert isinstance(a["spike_counts_identical"], bool)
     assert set(a["spike_counts"]) == {"portable", "x86-64-v3"}
     assert all(v > 0 for v in a["spike_counts"]["portable"].values())
