@@ -6,8 +6,9 @@
 
 Runs the preparation of configs/ltp.toml (rat hippocampus, 1 mM Mg2+) with each induction at the
 no-drug glycine level, the frequency series with no drug and 3 h after milacemide 100 mg/kg i.p.,
-and prints model vs published values. Four compiled builds (one per schedule: HFS, TBS, pairing,
-frequency series); takes about 5 minutes on one core, most of it the two 15-min series.
+and prints model vs published values: APV and 7-chlorokynurenate block, the drift 20 min of test
+pulses cause at 0, 100 and 400 mg/kg, and HFS LTP read after 24 h. Five compiled builds (one per
+schedule); about 10 minutes on one core, most of it the two 15-min series.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sim.protocols import ltp
 ROOT = Path(__file__).resolve().parents[1]
 INDUCTIONS = ("hfs", "tbs", "lfs", "pairing")
 DOSE_MG_PER_KG = 100.0
+DRIFT_DOSES_MG_PER_KG = (0.0, 100.0, 400.0)
 
 
 def run(cfg, workdir: Path) -> ltp.LtpResult:
@@ -79,7 +81,7 @@ def main() -> None:
     start = series.schedules["1"].induction[0]
     t = ca["t_s"] - start
     plot_calcium(t, sel, args.out / "ltp_calcium.png", window_s=(-0.1, 2.0),
-                 thresholds_uM=(base.plasticity.alpha_ltd_uM, base.plasticity.alpha_ltp_uM),
+                 thresholds_uM=ltp.calcium_thresholds_uM(base),
                  title=f"one synapse per rate, first 2 s of each train (glycine "
                        f"{series.glycine_uM:.1f} µM)")
 
@@ -94,8 +96,20 @@ def main() -> None:
     print(f"{'rate (Hz)':<12}{'no drug':>10}{f'{DOSE_MG_PER_KG:g} mg/kg':>12}")
     for f, a, b in zip(rates, curve, curve_dosed, strict=True):
         print(f"{f:<12g}{a:>+10.1f}{b:>+12.1f}")
-    print(f"\nocc no drug {series.nmda_occupancy:.3f}, dosed {dosed.nmda_occupancy:.3f}; "
-          f"figures in {args.out}")
+    print(f"\nocc no drug {series.nmda_occupancy:.3f}, dosed {dosed.nmda_occupancy:.3f}")
+
+    print("\nblocked HFS (% at 30 min):")
+    for key, value in (("bath.apv_uM", 50.0), ("bath.chlorokynurenate_uM", 10.0)):
+        res = run(base.replace({key: value}), work)
+        print(f"  {key} = {value:g}: {res.ltp_percent:+.1f} (occupancy {res.nmda_occupancy:.3f})")
+    print("\n20 min of test pulses every 10 s before HFS (baseline_drift_percent, then HFS LTP):")
+    for dose in DRIFT_DOSES_MG_PER_KG:
+        res = run(base.replace({"protocol.baseline_s": 1200.0, "drug.dose_mg_per_kg": dose}), work)
+        print(f"  {dose:>5g} mg/kg (occupancy {res.nmda_occupancy:.2f}): drift "
+              f"{res.baseline_drift_percent:+.2f} %, HFS {res.ltp_percent:+.1f} %")
+    day = run(base.replace({"protocol.post_induction_wait_min": 1440.0}), work)
+    print(f"\nHFS read 24 h after induction (no background activity): {day.ltp_percent:+.1f} %")
+    print(f"figures in {args.out}")
 
 
 if __name__ == "__main__":

@@ -261,11 +261,15 @@ class IonsConfig(Section):
 class PlasticityConfig(Section):
     """The LTP/LTD preparation and its calcium rule (sim.protocols.ltp, docs/ltp.md).
 
-    Shouval, Bear & Cooper 2002 (docs/literature.md §5) unless marked. "calibrated" values are assumed and
+    The alpha_*/beta/eta_* keys are Shouval, Bear & Cooper 2002's rule (docs/literature.md §5),
+    the gb_* keys Graupner & Brunel 2012's. "calibrated" values are assumed and
     were fitted once to the Dudek & Bear 1992 frequency curve (docs/ltp.md); all but the first three
     keys are runtime values (changing them does not recompile).
     """
 
+    # --- the rule (recompiles): "graupner_brunel" (bistable calcium synapse, Graupner & Brunel
+    # 2012; sim.analysis.bistable) or "shouval" (Shouval, Bear & Cooper 2002; milasim <= 0.4)
+    rule: Literal["graupner_brunel", "shouval"] = "graupner_brunel"
     # --- structure (recompiles): cells per preparation, stimulated synapses per cell, the
     # synapse-to-synapse CV of NMDA receptor number (lognormal; 0 = identical synapses)
     n_neurons: Annotated[int, Field(ge=1, le=200)] = 10
@@ -296,10 +300,10 @@ class PlasticityConfig(Section):
     bpap_mV: Annotated[float, Field(ge=0, le=200, allow_inf_nan=False)] = 100.0
     # Membrane noise (SD of the free membrane potential), assumed.
     noise_mV: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)] = 1.0
-    # Share of the AMPA efficacy that the rule moves (assumed; the rest is not plastic). With 0.5,
-    # LTD saturates at -50 % and LTP at +150 % (W from 0.25 to 0 or 1), near the saturation levels
-    # of CA1 LTD (Mulkey & Malenka 1992: saturable) and LTP.
-    plastic_fraction: Fraction = 0.5
+    # Share of the AMPA efficacy that the rule moves (assumed; the rest is not plastic). Unset: 0.5
+    # for "shouval" (LTD saturates at -50 %, LTP at +150 %: W from 0.25 to 0 or 1) and 1 for
+    # "graupner_brunel" (its two states already bound the efficacy; see gb_w_ratio).
+    plastic_fraction: Fraction | None = None
     # --- the rule: Omega thresholds and slope, eta = scale / (P1 / (P2 + Ca^P3) + P4)
     alpha_ltd_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.35
     alpha_ltp_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.55
@@ -309,9 +313,36 @@ class PlasticityConfig(Section):
     eta_p3: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 3.0
     eta_p4_s: Positive = 1.0
     learning_rate_scale: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    # --- the Graupner & Brunel (2012) synapse (rule = "graupner_brunel"; docs/ltp.md). The paper's
+    # hippocampal-slice fit (theta_d 1, rho* 0.5, gamma_d 313.1, gamma_p 1645.6, sigma 9.18,
+    # tau 688 s) assumes calcium transients of tens of ms; milasim's NMDA calcium stays above
+    # theta_d ~0.2 s per release, so the rates, noise and tau were refitted (calibrated, assumed):
+    # to 0.1 Hz test pulses moving efficacy < 2 % in 20 min at 0-400 mg/kg, 1 Hz x 900 LTD, HFS
+    # and sub-maximal TBS LTP with no drug (docs/ltp.md, "Calibration").
+    # Spine calcium (uM above rest) that counts as 1 in the rule: theta_d = 0.2 uM, below the
+    # ~0.42 uM peak of one release at rest with no drug, so isolated releases depress a little.
+    gb_ca_unit_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.2
+    gb_theta_d: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
+    # theta_p = 1.05 uM: above one release at 400 mg/kg (~0.81 uM), below HFS (~2.9 uM)
+    gb_theta_p: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 5.25
+    gb_gamma_d: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 1.0
+    gb_gamma_p: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 250.0
+    gb_sigma: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.3
+    gb_tau_s: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 60.0
+    gb_rho_star: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.5
+    # Efficacy of the UP state relative to DOWN (w1 / w0; assumed): with 3 of 4 synapses starting
+    # DOWN, LTD saturates at -20 % and LTP at +60 %.
+    gb_w_ratio: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
+    # Share of each cell's synapses that start DOWN (structural; assumed: most synapses weak).
+    gb_down_fraction: Fraction = 0.75
 
     @model_validator(mode="after")
     def _thresholds(self) -> PlasticityConfig:
+        if self.gb_theta_p <= self.gb_theta_d:
+            raise ValueError(
+                f"plasticity.gb_theta_p must be > plasticity.gb_theta_d ({self.gb_theta_d:g}),"
+                f" got {self.gb_theta_p:g}"
+            )
         if self.alpha_ltp_uM <= self.alpha_ltd_uM:
             raise ValueError(
                 f"plasticity.alpha_ltp_uM must be > plasticity.alpha_ltd_uM ({self.alpha_ltd_uM:g}),"

@@ -22,7 +22,7 @@ coefficients and a wait of any length is applied exactly by :func:`relax_at_rest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -263,6 +263,31 @@ def efficacy(w: ArrayLike, w_rest: float, plastic_fraction: float) -> np.ndarray
     return 1.0 - plastic_fraction + plastic_fraction * np.asarray(w, dtype=float) / w_rest
 
 
+#: The exact wait is sampled every ``sample_s``, but at most this many times (a 14-day wait
+#: sampled every 10 s would be 120 960 samples of every synapse).
+MAX_WAIT_SAMPLES = 1000
+
+
+@dataclass(frozen=True)
+class RestModel:
+    """What a rule's state means as efficacy, and how it moves with calcium at rest.
+
+    ``efficacy(x)``: efficacy relative to baseline (1 = unchanged) of states ``x`` (any shape);
+    ``relax(x, t)``: states ``x`` (synapses,) after each wait ``t`` (samples,), shape
+    (synapses, samples), exact."""
+
+    efficacy: Callable[[np.ndarray], np.ndarray]
+    relax: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def shouval_rest(params: RuleParams = RuleParams(), plastic_fraction: float = 1.0) -> RestModel:
+    w_rest = rest_weight(params)
+    return RestModel(
+        efficacy=lambda x: efficacy(x, w_rest, plastic_fraction),
+        relax=lambda x, t: relax_at_rest(np.asarray(x)[:, None], np.asarray(t)[None, :], params),
+    )
+
+
 @dataclass
 class EfficacyCourse:
     """Efficacy of one preparation against time from induction onset (simulated + exact wait)."""
@@ -272,6 +297,7 @@ class EfficacyCourse:
     ltp_percent: float  # change at the end of the wait (negative = LTD)
     ltp_percent_early: float  # change at the end of the simulated part
     n_simulated: int  # samples t_s[:n_simulated] are simulated, the rest the exact wait
+    baseline_drift_percent: float = 0.0  # change over the baseline (test pulses only)
 
 
 def efficacy_time_course(
@@ -284,12 +310,18 @@ def efficacy_time_course(
     sample_s: float,
     params: RuleParams = RuleParams(),
     plastic_fraction: float = 1.0,
+    rest: RestModel | None = None,
 ) -> EfficacyCourse:
     """Efficacy course from simulated weights (time x synapses) plus the exact post-induction wait.
 
-    Baseline = mean efficacy at the last sample before ``induction_start_s``. From the last
-    simulated sample on, every synapse relaxes with Ca at rest (:func:`relax_at_rest`) until
-    ``wait_s`` after ``induction_end_s``; that stretch is sampled every ``sample_s``. If the
+    ``rest`` is the rule's efficacy and exact relaxation at rest (:func:`shouval_rest` of
+    ``params`` and ``plastic_fraction`` unless given; ``sim.analysis.bistable.rest_model`` for the
+    Graupner-Brunel synapse, whose ``w_sim`` is rho).
+    Baseline = mean efficacy at the last sample before ``induction_start_s``; its change from the
+    first sample (t = 0, before any pulse) is the baseline drift. From the last
+    simulated sample on, every synapse relaxes with Ca at rest (``rest.relax``) until
+    ``wait_s`` after ``induction_end_s``; that stretch is sampled every ``sample_s`` (or at
+    :data:`MAX_WAIT_SAMPLES` evenly spaced times if that is fewer). If the
     simulation already reaches that time, the simulated weights are used and nothing is added.
     """
     t_sim = np.asarray(t_sim_s, dtype=float)
@@ -300,12 +332,12 @@ def efficacy_time_course(
         raise ValueError("t_sim_s and w_sim must have the same, non-zero number of samples")
     if wait_s < 0 or sample_s <= 0:
         raise ValueError("wait_s must be >= 0 and sample_s > 0")
-    w_rest = rest_weight(params)
-
-    def eff(x: np.ndarray) -> np.ndarray:
-        return efficacy(x, w_rest, plastic_fraction)
+    if rest is None:
+        rest = shouval_rest(params, plastic_fraction)
+    eff, relax = rest.efficacy, rest.relax
 
     base = float(np.mean(eff(sample_at(t_sim, w, induction_start_s - 1e-6))))
+    drift = ltp_percent(eff(w[0]), [base])  # the first sample is the untouched start
     t_final = induction_end_s + wait_s
     t_end = float(t_sim[-1])
     early = ltp_percent([base], eff(w[-1]))
@@ -316,12 +348,13 @@ def efficacy_time_course(
         n_sim = int(keep.sum())
     else:
         remaining = t_final - t_end
-        n = max(int(np.ceil(remaining / sample_s)), 1)
+        n = min(max(int(np.ceil(remaining / sample_s)), 1), MAX_WAIT_SAMPLES)
         tw = np.linspace(0.0, remaining, n + 1)[1:]
-        relaxed = relax_at_rest(w[-1][:, None], tw[None, :], params)  # synapses x samples
+        relaxed = relax(w[-1], tw)  # synapses x samples
         t_all = np.concatenate([t_sim, t_end + tw])
         mean_all = np.concatenate([eff(w).mean(axis=1), eff(relaxed).mean(axis=0)])
         final = ltp_percent([base], eff(relaxed[:, -1]))
         n_sim = t_sim.size
     return EfficacyCourse(t_s=t_all - induction_start_s, percent=100.0 * mean_all / base,
-                          ltp_percent=final, ltp_percent_early=early, n_simulated=n_sim)
+                          ltp_percent=final, ltp_percent_early=early, n_simulated=n_sim,
+                          baseline_drift_percent=drift)

@@ -10,18 +10,27 @@ synapses follow an NMDA-calcium plasticity rule. :func:`build_ltp` is a :mod:`si
   local (spine) voltage seen by the synaptic NMDA receptors.
 - ``ltp_synapses``: ``synapses_per_neuron`` synapses per cell with stochastic release from a
   depleting vesicle pool. Per synapse: NMDA gating ``s`` (saturating, Brunel & Wang 2001 form),
-  calcium ``ca`` (uM above rest) and the rule's weight ``W``::
+  calcium ``ca`` (uM above rest) and the state of the plasticity rule::
 
       I_NMDA  = g_nmda * s * occupancy * apv_unblocked * B(V, Mg) * (E_exc - V)
       dCa/dt  = -Ca / tau_Ca + k_Ca * s * occupancy * apv_unblocked * B(V_loc, Mg)
                                * (E_Ca - V_loc) / (E_Ca - E_L)        (+ Ca_bpap per post spike)
-      dW/dt   = eta(Ca) * (Omega(Ca) - W)          (Shouval, Bear & Cooper 2002; stepped each ms)
-      AMPA per release: g_ampa * (1 - f + f * W / W_rest)               (f = plastic fraction)
+      AMPA per release: g_ampa * (1 - f + f * w / w_rest)               (f = plastic fraction)
 
-  V_loc = V + bpap; B from ``sim.receptors.MG_BLOCK_EXPR`` (Jahr & Stevens 1990). ``W`` is stored
-  as its deviation ``dw`` from the rest weight W_rest = Omega(0), so every synapse starts at the
-  rule's fixed point whatever runtime rule parameters are given. The rule's expressions come from
-  :mod:`sim.analysis.plasticity`, the same module the unit tests check.
+  V_loc = V + bpap; B from ``sim.receptors.MG_BLOCK_EXPR`` (Jahr & Stevens 1990). So the
+  presynaptically evoked calcium scales with glycine-site occupancy x the Mg2+ block at the spine
+  voltage x the APV-free share, and a postsynaptic spike adds its own (BPAP) calcium.
+  The rule (``structure["rule"]``):
+
+  - ``graupner_brunel`` (default): the bistable efficacy ``rho`` of Graupner & Brunel 2012,
+    ``w = 1 + (w_ratio - 1) rho``, stepped each ms by :data:`sim.analysis.bistable.RHO_STEP`
+    (Euler-Maruyama). A fixed share of each cell's synapses starts UP (``gb_down_fraction``
+    start DOWN); ``w_rest`` is the mean starting efficacy.
+  - ``shouval``: ``dW/dt = eta(Ca) (Omega(Ca) - W)`` (Shouval, Bear & Cooper 2002), stored as
+    its deviation ``dw`` from W_rest = Omega(0), so every synapse starts at the rule's fixed point.
+
+  Both rules' expressions come from :mod:`sim.analysis` (``bistable``, ``plasticity``), the
+  modules the unit tests check.
 
 Every dose, bath or rule value is a runtime parameter (``name : 1 (shared, constant)``); the
 protocol (``sim.protocols.ltp``) turns a config and a receptor state into them.
@@ -34,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis import bistable as gb
 from sim.analysis import plasticity as pl
 from sim.engine import BuildSpec
 from sim.receptors import MG_BLOCK_EXPR, mg_block_namespace
@@ -64,7 +74,10 @@ SYNAPSE_PARAMS = (
     "tau_nmda_ms", "nmda_alpha_per_ms", "tau_ca_ms", "ca_nmda_uM_per_ms", "ca_bpap_uM",
     "depletion", "tau_recovery_ms", "w_rest", "plastic_fraction",
     *[f.name for f in pl.RuleParams.__dataclass_fields__.values()],
+    *[f.name for f in gb.BistableParams.__dataclass_fields__.values()],
 )
+#: The plasticity rules (``plasticity.rule``; structural: each has its own equations).
+RULES = ("graupner_brunel", "shouval")
 RUNTIME_PARAMS = tuple(dict.fromkeys((*NEURON_PARAMS, *SYNAPSE_PARAMS)))
 
 NEURON_EQS = """
@@ -93,10 +106,7 @@ g_nmda_post = g_nmda_nS * nS * nmda_scale * nmda_occupancy * apv_unblocked * s :
 dca/dt = -ca / (tau_ca_ms * ms) + ca_nmda_uM_per_ms / ms * nmda_scale * nmda_occupancy
          * apv_unblocked * s * ca_drive_post : 1 (clock-driven)
 nmda_scale : 1 (constant)
-omega = {omega} : 1
-eta_hz = {eta} : 1
-dw : 1
-w = w_rest + dw : 1
+{rule}
 r : 1
 t_last : second
 {shared}
@@ -105,6 +115,19 @@ t_last : second
 # The rule, stepped exactly for calcium held over one rule step (Ca changes on a 50 ms scale; the
 # rule step is 1 ms): W -> Omega + (W - Omega) exp(-eta dt), written for dw = W - W_rest.
 RULE_STEP = "dw = (omega - w_rest) + (dw - (omega - w_rest)) * exp(-eta_hz * rule_dt / second)"
+SHOUVAL_STATE = f"""
+omega = {pl.OMEGA_EXPR} : 1
+eta_hz = {pl.ETA_EXPR} : 1
+dw : 1
+w = w_rest + dw : 1
+"""
+# Graupner & Brunel 2012: the efficacy variable rho (bistable: 0 DOWN, 1 UP), stepped by
+# sim.analysis.bistable.RHO_STEP (Euler-Maruyama each rule step; the thresholds make calcium
+# above theta_d/theta_p act only while it lasts, ~10-100 ms per pulse).
+BISTABLE_STATE = """
+rho : 1
+w = 1 + (gb_w_ratio - 1) * rho : 1
+"""
 # Per cell, once per time step: NMDA calcium drive at the local (spine) voltage V + bpap, relative
 # to the drive at rest with no Mg2+ block.
 CA_DRIVE = "ca_drive = {mg_block_loc} * (e_ca - v_loc) / (e_ca - e_l)"
@@ -201,8 +224,13 @@ def build_ltp(structure: dict) -> Any:
     fibers = SpikeGeneratorGroup(n_arms * n_syn, np.concatenate(idx),
                                  np.concatenate(times) * second, dt=dt, name="ltp_fibers")
 
+    rule = structure.get("rule", "shouval")
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    bistable = rule == "graupner_brunel"
     shared = "\n".join(f"{p} : 1 (shared, constant)" for p in SYNAPSE_PARAMS)
-    syn = Synapses(fibers, pyr, SYNAPSE_EQS.format(omega=pl.OMEGA_EXPR, eta=pl.ETA_EXPR, shared=shared),
+    syn = Synapses(fibers, pyr, SYNAPSE_EQS.format(rule=BISTABLE_STATE if bistable else SHOUVAL_STATE,
+                                                   shared=shared),
                    on_pre=ON_PRE, on_post=ON_POST, method="euler", namespace=ns, dt=dt,
                    name="ltp_synapses")
     cell = np.arange(n_arms * n_post)
@@ -211,13 +239,20 @@ def build_ltp(structure: dict) -> Any:
     syn.connect(i=pre, j=post)
     syn.r = 1.0
     syn.nmda_scale = "exp(nmda_sigma * randn() - nmda_sigma**2 / 2)"
-    syn.run_regularly(RULE_STEP, dt=ns["rule_dt"], when="end", name="ltp_rule")
+    if bistable:
+        # a fixed share of each cell's synapses starts UP (the last ones): no seed-to-seed
+        # scatter of the baseline, and every cell holds UP synapses that LTD can depress
+        fiber = np.tile(np.arange(n_syn), n_arms * n_post)
+        syn.rho = ((fiber + 0.5) / n_syn > float(structure["gb_down_fraction"])).astype(float)
+    syn.run_regularly(gb.RHO_STEP if bistable else RULE_STEP, dt=ns["rule_dt"], when="end",
+                      name="ltp_rule")
 
-    w_mon = StateMonitor(syn, "w", record=True, dt=float(structure["record_dt_s"]) * second,
+    state = "rho" if bistable else "w"  # the rule's state variable (the "w" output)
+    w_mon = StateMonitor(syn, state, record=True, dt=float(structure["record_dt_s"]) * second,
                          name="ltp_w_monitor")
     spikes = SpikeMonitor(pyr, name="ltp_pyr_spikes")
     objects = [pyr, fibers, syn, w_mon, spikes]
-    outputs = {"w": (w_mon, "w"), "w_t": (w_mon, "t"),
+    outputs = {"w": (w_mon, state), "w_t": (w_mon, "t"),
                "spike_t": (spikes, "t"), "spike_i": (spikes, "i")}
     ca_dt = float(structure["record_ca_dt_ms"])
     if ca_dt > 0:  # first synapse and first cell of every arm
@@ -233,7 +268,7 @@ def build_ltp(structure: dict) -> Any:
         params.setdefault(p, []).append(getattr(pyr, p))
     for p in SYNAPSE_PARAMS:
         params.setdefault(p, []).append(getattr(syn, p))
-    info = {"n_arms": n_arms, "n_post_per_arm": n_post, "n_syn_per_post": n_syn,
+    info = {"n_arms": n_arms, "n_post_per_arm": n_post, "n_syn_per_post": n_syn, "rule": rule,
             "labels": [a["label"] for a in arms]}
     return BuildSpec(objects=objects, duration_s=duration_s, params=params, outputs=outputs,
                      info=info)

@@ -6,7 +6,10 @@ rule value is a runtime parameter, so a dose sweep compiles once) is driven by t
 ``lfs`` (1 Hz x 900), ``pairing`` (2 Hz with the cell clamped), ``frequency_series`` (900 pulses at
 each of several rates, as independent arms of one binary). Efficacy is read
 ``post_induction_wait_min`` after induction; the unsimulated part of the wait is applied exactly
-(Ca at rest, :func:`sim.analysis.plasticity.relax_at_rest`).
+(Ca at rest: :func:`sim.analysis.bistable.relax_at_rest` for the Graupner-Brunel synapse, the
+default ``plasticity.rule``; :func:`sim.analysis.plasticity.relax_at_rest` for Shouval's rule).
+Test pulses arrive every ``test_interval_s`` during ``baseline_s``; the summary's
+``baseline_drift_percent`` is the efficacy change they alone cause.
 
 The receptors see the run's :class:`sim.conditions.ReceptorState` like every other protocol: the
 pyramidal-cell glycine-site occupancy (mechanism switches included), APV and the bath's Mg2+.
@@ -21,6 +24,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.analysis import bistable as gb
 from sim.analysis import plasticity as pl
 from sim.analysis.bursts import population_rate
 from sim.config import Config, Section
@@ -43,7 +47,7 @@ class LtpTable(Section):
     induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
     # Simulated baseline with test pulses before induction (assumed; slices use 10-20 min, but at
     # rest the weight sits at the rule's fixed point, so a short simulated baseline is exact).
-    baseline_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
+    baseline_s: Annotated[float, Field(ge=1, le=7200, allow_inf_nan=False)] = 20.0
     # Test-pulse interval before and after induction (assumed; slice practice 0.033-0.1 Hz).
     test_interval_s: Annotated[float, Field(ge=0.5, le=300, allow_inf_nan=False)] = 10.0
     # Simulated time after induction, with test pulses (Ca returns to rest within ~1 s). Kept short
@@ -84,6 +88,8 @@ METRICS = (
     Metric("ltp_percent", "LTP, efficacy change after induction", "%", ("ltp",), MORE, panel=True,
            printed=True, non_negative=False),
     Metric("ltp_percent_early", "efficacy change at the end of the simulated part", "%",
+           ("ltp",), MORE, non_negative=False),
+    Metric("baseline_drift_percent", "efficacy change over the baseline (test pulses alone)", "%",
            ("ltp",), MORE, non_negative=False),
     Metric("nmda_occupancy", "NMDA glycine-site occupancy of the preparation", "1", ("ltp",)),
     Metric("post_induction_wait_min", "read-out time after induction", "min", ("ltp",)),
@@ -162,6 +168,8 @@ def structure_of(cfg: Config, arms: dict[str, pl.Schedule] | None = None) -> dic
         "record_dt_s": RECORD_DT_S,
         "rule_dt_ms": RULE_DT_MS,
         "record_ca_dt_ms": pc.record_ca_dt_ms,
+        "rule": pc.rule,
+        "gb_down_fraction": pc.gb_down_fraction if pc.rule == "graupner_brunel" else None,
         "clamp_dt_ms": 10.0,
         "arms": [
             {"label": lab, "pulses_s": [round(float(x), 6) for x in sc.pulses_s],
@@ -177,6 +185,45 @@ def rule_params(cfg: Config) -> pl.RuleParams:
     return pl.RuleParams(**{name: getattr(pc, name) for name in pl.RuleParams.__dataclass_fields__})
 
 
+def bistable_params(cfg: Config) -> gb.BistableParams:
+    pc = cfg.plasticity
+    return gb.BistableParams(**{name: getattr(pc, name)
+                                for name in gb.BistableParams.__dataclass_fields__})
+
+
+def plastic_fraction(cfg: Config) -> float:
+    """``plasticity.plastic_fraction``, or the rule's default when unset (0.5 Shouval, 1 GB)."""
+    f = cfg.plasticity.plastic_fraction
+    if f is not None:
+        return float(f)
+    return 1.0 if cfg.plasticity.rule == "graupner_brunel" else 0.5
+
+
+def rest_weight(cfg: Config) -> float:
+    """The mean starting weight the AMPA efficacy is relative to: Omega(0) for Shouval, the mean
+    of the starting UP/DOWN efficacies for Graupner-Brunel."""
+    pc = cfg.plasticity
+    if pc.rule == "graupner_brunel":
+        up = gb.starting_up_fraction(pc.synapses_per_neuron, pc.gb_down_fraction)
+        return float(gb.efficacy(up, bistable_params(cfg)))
+    return pl.rest_weight(rule_params(cfg))
+
+
+def calcium_thresholds_uM(cfg: Config) -> tuple[float, float]:
+    """The depression and potentiation thresholds of the run's rule, in uM of spine calcium."""
+    pc = cfg.plasticity
+    if pc.rule == "graupner_brunel":
+        return pc.gb_theta_d * pc.gb_ca_unit_uM, pc.gb_theta_p * pc.gb_ca_unit_uM
+    return pc.alpha_ltd_uM, pc.alpha_ltp_uM
+
+
+def rest_model(cfg: Config) -> pl.RestModel:
+    """The rule's efficacy and exact wait at rest, for the efficacy courses."""
+    if cfg.plasticity.rule == "graupner_brunel":
+        return gb.rest_model(bistable_params(cfg), rest_weight(cfg), plastic_fraction(cfg))
+    return pl.shouval_rest(rule_params(cfg), plastic_fraction(cfg))
+
+
 def runtime_params(cfg: Config, state) -> dict[str, float]:
     """Command-line values of one run: the receptor state (:class:`sim.conditions.ReceptorState`;
     the preparation's cells are pyramidal, so they see the ``exc`` occupancy), the bath and every
@@ -188,8 +235,10 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "nmda_occupancy": state.occupancy["exc"].before,
         "apv_unblocked": state.apv_unblocked,
         "v_hold_mV": cfg.protocol.pairing_hold_mV,
-        "w_rest": pl.rest_weight(rule),
+        "w_rest": rest_weight(cfg),
+        "plastic_fraction": plastic_fraction(cfg),
         **rule.as_dict(),
+        **bistable_params(cfg).as_dict(),
     }
     for name in RUNTIME_PARAMS:
         if name not in values:
@@ -205,6 +254,7 @@ class LtpResult:
     induction: str
     ltp_percent: float  # change at post_induction_wait_min (for a series: at its highest rate)
     ltp_percent_early: float  # change at the end of the simulated part (same arm)
+    baseline_drift_percent: float  # change over the baseline before induction (same arm)
     ltp_percent_by_frequency: dict[str, float] | None  # frequency series only
     t_s: np.ndarray  # efficacy time course of that arm, s from induction onset
     efficacy_percent: np.ndarray  # ... in % of baseline
@@ -234,7 +284,7 @@ def analyse(cfg: Config, state, sim: Simulation) -> LtpResult:
     arms = schedules(cfg)
     n_post, n_syn = info["n_post_per_arm"], info["n_syn_per_post"]
     per_arm = n_post * n_syn
-    rule = rule_params(cfg)
+    model = rest_model(cfg)
     wait_s = cfg.protocol.post_induction_wait_min * 60.0
     courses: dict[str, pl.EfficacyCourse] = {}
     spikes_per_cell: dict[str, float] = {}
@@ -244,8 +294,7 @@ def analyse(cfg: Config, state, sim: Simulation) -> LtpResult:
         courses[label] = pl.efficacy_time_course(
             w_t[rows], w[rows, k * per_arm:(k + 1) * per_arm],
             induction_start_s=sc.induction[0], induction_end_s=sc.induction[1], wait_s=wait_s,
-            sample_s=cfg.protocol.test_interval_s, params=rule,
-            plastic_fraction=cfg.plasticity.plastic_fraction,
+            sample_s=cfg.protocol.test_interval_s, rest=model,
         )
         mine = (spike_i // n_post == k) & (spike_t >= sc.induction[0]) & (spike_t < sc.induction[1])
         spikes_per_cell[label] = float(np.sum(mine)) / n_post
@@ -267,6 +316,7 @@ def analyse(cfg: Config, state, sim: Simulation) -> LtpResult:
         induction=cfg.protocol.induction,
         ltp_percent=courses[main].ltp_percent,
         ltp_percent_early=courses[main].ltp_percent_early,
+        baseline_drift_percent=courses[main].baseline_drift_percent,
         ltp_percent_by_frequency=by_freq,
         t_s=courses[main].t_s,
         efficacy_percent=courses[main].percent,
@@ -318,11 +368,13 @@ class Ltp(Protocol):
         run.attrs["induction"] = res.induction
         run.put("analysis", "ltp_percent", res.ltp_percent, "%")
         run.put("analysis", "ltp_percent_early", res.ltp_percent_early, "%")
+        run.put("analysis", "baseline_drift_percent", res.baseline_drift_percent, "%")
         run.put("analysis", "post_induction_wait_s", cfg.protocol.post_induction_wait_min * 60.0,
                 "s")
         # the rule's calcium thresholds of this run, for the calcium figure
-        run.put("analysis", "ca_threshold_ltd_uM", cfg.plasticity.alpha_ltd_uM, "uM")
-        run.put("analysis", "ca_threshold_ltp_uM", cfg.plasticity.alpha_ltp_uM, "uM")
+        ltd_uM, ltp_uM = calcium_thresholds_uM(cfg)
+        run.put("analysis", "ca_threshold_ltd_uM", ltd_uM, "uM")
+        run.put("analysis", "ca_threshold_ltp_uM", ltp_uM, "uM")
         for label, course in res.courses.items():
             key = arm_key(cfg, label)
             run.put("traces", f"efficacy_{key}_t_s", course.t_s, "s")
@@ -348,6 +400,8 @@ class Ltp(Protocol):
         summary: dict[str, Any] = {
             "ltp_percent": round(res.ltp_percent, 3),
             "ltp_percent_early": round(res.ltp_percent_early, 3),
+            "baseline_drift_percent": round(res.baseline_drift_percent, 3),
+            "plasticity_rule": cfg.plasticity.rule,
             "induction": res.induction,
             "post_induction_wait_min": cfg.protocol.post_induction_wait_min,
             "nmda_occupancy": res.nmda_occupancy,
