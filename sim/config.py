@@ -263,8 +263,8 @@ class PlasticityConfig(Section):
 
     The alpha_*/beta/eta_* keys are Shouval, Bear & Cooper 2002's rule (docs/literature.md §5),
     the gb_* keys Graupner & Brunel 2012's. "calibrated" values are assumed and
-    were fitted once to the Dudek & Bear 1992 frequency curve (docs/ltp.md); all but the first three
-    keys are runtime values (changing them does not recompile).
+    were fitted once (docs/ltp.md); rule, n_neurons, synapses_per_neuron, nmda_cv, record_ca_dt_ms
+    and gb_down_fraction recompile, every other key is a runtime value.
     """
 
     # --- the rule (recompiles): "graupner_brunel" (bistable calcium synapse, Graupner & Brunel
@@ -322,13 +322,19 @@ class PlasticityConfig(Section):
     # Spine calcium (uM above rest) that counts as 1 in the rule: theta_d = 0.2 uM, below the
     # ~0.42 uM peak of one release at rest with no drug, so isolated releases depress a little.
     gb_ca_unit_uM: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.2
+    # Depression threshold, in calcium units (the paper's 1).
     gb_theta_d: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
     # theta_p = 1.05 uM: above one release at 400 mg/kg (~0.81 uM), below HFS (~2.9 uM)
     gb_theta_p: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 5.25
+    # Depression and potentiation rates (refitted: 313.1 and 1645.6 in the paper).
     gb_gamma_d: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 1.0
     gb_gamma_p: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 250.0
+    # Noise amplitude while calcium is above a threshold (refitted: 9.18 in the paper).
     gb_sigma: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.3
+    # Time constant of rho, s (refitted: 688 s in the paper); at rest a displaced synapse returns
+    # to its state within a few tau.
     gb_tau_s: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 60.0
+    # The unstable point between the DOWN (0) and UP (1) states (the paper's 0.5).
     gb_rho_star: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.5
     # Efficacy of the UP state relative to DOWN (w1 / w0; assumed): with 3 of 4 synapses starting
     # DOWN, LTD saturates at -20 % and LTP at +60 %.

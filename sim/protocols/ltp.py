@@ -45,13 +45,13 @@ class LtpTable(Section):
     """``[protocol]`` of an LTP/LTD run."""
 
     induction: Literal["hfs", "tbs", "lfs", "pairing", "frequency_series"] = "hfs"
-    # Simulated baseline with test pulses before induction (assumed; slices use 10-20 min, but at
-    # rest the weight sits at the rule's fixed point, so a short simulated baseline is exact).
+    # Simulated baseline with test pulses before induction (assumed; slices use 10-20 min: set
+    # 1200 to see what 20 min of test pulses do, reported as baseline_drift_percent).
     baseline_s: Annotated[float, Field(ge=1, le=7200, allow_inf_nan=False)] = 20.0
-    # Test-pulse interval before and after induction (assumed; slice practice 0.033-0.1 Hz).
+    # Test-pulse interval before and after induction, s (assumed; slice practice 0.033-0.1 Hz).
     test_interval_s: Annotated[float, Field(ge=0.5, le=300, allow_inf_nan=False)] = 10.0
-    # Simulated time after induction, with test pulses (Ca returns to rest within ~1 s). Kept short
-    # on purpose: in this rule each isolated test pulse is itself a weak LTD event (docs/ltp.md).
+    # Simulated time after induction, with test pulses (Ca returns to rest within ~1 s); the rest
+    # of the wait is exact.
     post_induction_simulated_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
     # When ltp_percent is read, from the end of induction; the unsimulated rest of the wait is
     # applied exactly (Ca at rest, sim.analysis.plasticity.relax_at_rest). 30-60 min is usual.
