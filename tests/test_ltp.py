@@ -248,6 +248,25 @@ def test_potentiation_lasts_a_day_without_background_activity(run):
 
 
 @pytest.mark.slow
+def test_background_activity_erodes_potentiation_during_the_wait(run):
+    """With 0.5 Hz of background firing for 24 h the potentiated pattern is lost (the synapses'
+    states relax to the background's own balance, sim.analysis.background); with 0.1 Hz the
+    states stay, and the efficacy is ~3 % lower than in a silent slice only because the steady
+    trickle of calcium holds every rho ~0.03 below its state (0.5 (1 - rho) = gamma_d alpha_d)."""
+    silent = run("hfs", protocol__post_induction_wait_min=1440.0)
+    slow = run("hfs", protocol__post_induction_wait_min=1440.0, protocol__background_rate_hz=0.1)
+    busy = run("hfs", protocol__post_induction_wait_min=1440.0, protocol__background_rate_hz=0.5)
+    assert slow.ltp_percent == pytest.approx(silent.ltp_percent, abs=5.0)
+    assert busy.ltp_percent < 0.5 * silent.ltp_percent
+    # the decay is gradual: at 30 min more is left than at 24 h
+    at_30 = float(np.interp(1.0 + 1800.0, busy.t_s, busy.efficacy_percent)) - 100.0
+    assert at_30 > busy.ltp_percent
+    with pytest.raises(ConfigError, match="background_rate_hz"):
+        ltp.structure_of(ltp_config("hfs", **{"protocol.background_rate_hz": 1.0,
+                                               "plasticity.rule": "shouval"}))
+
+
+@pytest.mark.slow
 def test_shouval_rule_is_still_selectable(run):
     """``plasticity.rule = "shouval"`` (milasim <= 0.4): HFS potentiates, APV blocks it."""
     control = run("hfs", plasticity__rule="shouval")

@@ -278,6 +278,9 @@ class RestModel:
 
     efficacy: Callable[[np.ndarray], np.ndarray]
     relax: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    #: optional: mean efficacy of states ``x`` after each wait ``t`` (samples,), for waits that
+    #: follow a density of states rather than each synapse (sim.analysis.background)
+    mean_efficacy: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
 
 def shouval_rest(params: RuleParams = RuleParams(), plastic_fraction: float = 1.0) -> RestModel:
@@ -350,10 +353,13 @@ def efficacy_time_course(
         remaining = t_final - t_end
         n = min(max(int(np.ceil(remaining / sample_s)), 1), MAX_WAIT_SAMPLES)
         tw = np.linspace(0.0, remaining, n + 1)[1:]
-        relaxed = relax(w[-1], tw)  # synapses x samples
+        if rest.mean_efficacy is not None:  # a density, not single synapses (background)
+            waited = rest.mean_efficacy(w[-1], tw)
+        else:
+            waited = eff(relax(w[-1], tw)).mean(axis=0)  # relax: synapses x samples
         t_all = np.concatenate([t_sim, t_end + tw])
-        mean_all = np.concatenate([eff(w).mean(axis=1), eff(relaxed).mean(axis=0)])
-        final = ltp_percent([base], eff(relaxed[:, -1]))
+        mean_all = np.concatenate([eff(w).mean(axis=1), waited])
+        final = ltp_percent([base], waited[-1:])
         n_sim = t_sim.size
     return EfficacyCourse(t_s=t_all - induction_start_s, percent=100.0 * mean_all / base,
                           ltp_percent=final, ltp_percent_early=early, n_simulated=n_sim,

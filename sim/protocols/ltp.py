@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.analysis import background
 from sim.analysis import bistable as gb
 from sim.analysis import plasticity as pl
 from sim.analysis.bursts import population_rate
@@ -55,7 +56,11 @@ class LtpTable(Section):
     post_induction_simulated_s: Annotated[float, Field(ge=1, le=600, allow_inf_nan=False)] = 20.0
     # When ltp_percent is read, from the end of induction; the unsimulated rest of the wait is
     # applied exactly (Ca at rest, sim.analysis.plasticity.relax_at_rest). 30-60 min is usual.
-    post_induction_wait_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 30.0
+    post_induction_wait_min: Annotated[float, Field(ge=0, le=20160, allow_inf_nan=False)] = 30.0
+    # Background firing during that wait, Hz: independent Poisson pre- and postsynaptic spikes at
+    # this rate (in vivo-like; 0 = a silent slice, the exact wait). Graupner-Brunel rule only;
+    # the decay is computed from calcium statistics (sim.analysis.background; Higgins et al. 2014).
+    background_rate_hz: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 0.0
     # HFS: trains of hfs_rate_hz for hfs_train_duration_s (100 Hz x 1 s; docs/literature.md §5), onsets
     # hfs_train_interval_s apart (20 s assumed, a common spacing for repeated tetani).
     hfs_trains: Annotated[int, Field(ge=1, le=20)] = 1
@@ -93,6 +98,7 @@ METRICS = (
            ("ltp",), MORE, non_negative=False),
     Metric("nmda_occupancy", "NMDA glycine-site occupancy of the preparation", "1", ("ltp",)),
     Metric("post_induction_wait_min", "read-out time after induction", "min", ("ltp",)),
+    Metric("background_rate_hz", "background firing during the wait", "Hz", ("ltp",)),
 )
 
 
@@ -158,6 +164,9 @@ def structure_of(cfg: Config, arms: dict[str, pl.Schedule] | None = None) -> dic
     """The build's structure: sizes, dt, pulse schedules, monitors (everything that recompiles)."""
     arms = schedules(cfg) if arms is None else arms
     pc = cfg.plasticity
+    if cfg.protocol.background_rate_hz > 0 and pc.rule != "graupner_brunel":
+        raise ConfigError("protocol.background_rate_hz needs plasticity.rule = "
+                          f"\"graupner_brunel\", got rule {pc.rule!r}")
     return {
         "dt_ms": cfg.simulation.dt_ms,
         "precision": cfg.simulation.precision,
@@ -217,9 +226,29 @@ def calcium_thresholds_uM(cfg: Config) -> tuple[float, float]:
     return pc.alpha_ltd_uM, pc.alpha_ltp_uM
 
 
-def rest_model(cfg: Config) -> pl.RestModel:
-    """The rule's efficacy and exact wait at rest, for the efficacy courses."""
+def background_preparation(cfg: Config, state) -> background.Preparation:
+    """The preparation's calcium constants for the background-activity wait."""
+    pc = cfg.plasticity
+    return background.Preparation(
+        release_probability=pc.release_probability, tau_nmda_ms=pc.tau_nmda_ms,
+        nmda_alpha_per_ms=pc.nmda_alpha_per_ms, tau_ca_ms=pc.tau_ca_ms,
+        ca_nmda_uM_per_ms=pc.ca_nmda_uM_per_ms, ca_bpap_uM=pc.ca_bpap_uM, bpap_mV=pc.bpap_mV,
+        mg_mM=cfg.bath.mg_mM, nmda_occupancy=state.occupancy["exc"].before,
+        apv_unblocked=state.apv_unblocked)
+
+
+def rest_model(cfg: Config, state=None) -> pl.RestModel:
+    """The rule's efficacy and wait after the simulated part, for the efficacy courses: exact at
+    rest, or under ``protocol.background_rate_hz`` of background firing (needs ``state``)."""
     if cfg.plasticity.rule == "graupner_brunel":
+        rate = cfg.protocol.background_rate_hz
+        if rate > 0:
+            if state is None:
+                raise ValueError("a background-activity wait needs the receptor state")
+            params = bistable_params(cfg)
+            stats = background.calcium_statistics(rate, background_preparation(cfg, state),
+                                                  params, seed=cfg.simulation.seed)
+            return background.rest_model(stats, params, rest_weight(cfg), plastic_fraction(cfg))
         return gb.rest_model(bistable_params(cfg), rest_weight(cfg), plastic_fraction(cfg))
     return pl.shouval_rest(rule_params(cfg), plastic_fraction(cfg))
 
@@ -284,7 +313,7 @@ def analyse(cfg: Config, state, sim: Simulation) -> LtpResult:
     arms = schedules(cfg)
     n_post, n_syn = info["n_post_per_arm"], info["n_syn_per_post"]
     per_arm = n_post * n_syn
-    model = rest_model(cfg)
+    model = rest_model(cfg, state)
     wait_s = cfg.protocol.post_induction_wait_min * 60.0
     courses: dict[str, pl.EfficacyCourse] = {}
     spikes_per_cell: dict[str, float] = {}
@@ -404,6 +433,7 @@ class Ltp(Protocol):
             "plasticity_rule": cfg.plasticity.rule,
             "induction": res.induction,
             "post_induction_wait_min": cfg.protocol.post_induction_wait_min,
+            "background_rate_hz": cfg.protocol.background_rate_hz,
             "nmda_occupancy": res.nmda_occupancy,
         }
         if res.ltp_percent_by_frequency is not None:
