@@ -341,6 +341,19 @@ class PlasticityConfig(Section):
     gb_w_ratio: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
     # Share of each cell's synapses that start DOWN (structural; assumed: most synapses weak).
     gb_down_fraction: Fraction = 0.75
+    # --- metaplasticity: a sliding LTP threshold (BCM-like; Abraham & Philpot; Cho & Bear 2010).
+    # theta_p is multiplied by 1 + gain (cbar / cbar0 - 1): cbar is the mean spine calcium under
+    # in vivo background firing (meta_background_rate_hz) averaged over meta_tau_min, cbar0 its
+    # drug-free value. 0 = off (the default: no datum fixes the gain; docs/ltp.md).
+    sliding_threshold_gain: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.0
+    # Averaging time of the sliding threshold, min (30-60 min; Abraham & Philpot).
+    meta_tau_min: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] = 45.0
+    # Background firing that sets cbar in vivo, Hz (assumed: ~1 Hz for hippocampal pyramidal cells).
+    meta_background_rate_hz: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)] = 1.0
+    # How long the synapses have seen the drug before induction: "prolonged" = since the dose
+    # (drug.time_after_dose_h; the threshold has slid 1 - exp(-t / meta_tau_min) of its way),
+    # "acute" = a wash-in just before induction (no time to slide).
+    exposure: Literal["prolonged", "acute"] = "prolonged"
 
     @model_validator(mode="after")
     def _thresholds(self) -> PlasticityConfig:

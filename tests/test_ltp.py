@@ -266,6 +266,37 @@ def test_background_activity_erodes_potentiation_during_the_wait(run):
                                                "plasticity.rule": "shouval"}))
 
 
+def test_sliding_threshold_rises_with_prolonged_exposure_only():
+    def shift(dose, exposure="prolonged", gain=1.0, tau_min=45.0):
+        cfg = ltp_config("tbs", **{"drug.dose_mg_per_kg": dose, "plasticity.meta_tau_min": tau_min,
+                                   "plasticity.sliding_threshold_gain": gain,
+                                   "plasticity.exposure": exposure})
+        return ltp.threshold_shift(cfg, receptor_state(cfg))
+
+    assert shift(0.0) == 1.0 and shift(100.0, gain=0.0) == 1.0 and shift(100.0, "acute") == 1.0
+    # mean background calcium ~ occupancy (0.42 -> 0.57 at 100 mg/kg): theta_p x ~1.3 at gain 1
+    assert 1.2 < shift(100.0) < 1.4 and shift(400.0) > shift(100.0)
+    # 3 h after the dose is four averaging times of 45 min (98 % of the way), one of 180 min
+    assert shift(100.0, tau_min=180.0) - 1 == pytest.approx(
+        (shift(100.0) - 1) * (1 - np.exp(-1.0)) / (1 - np.exp(-4.0)), rel=1e-9)
+    with pytest.raises(ConfigError, match="sliding_threshold_gain"):
+        ltp.structure_of(ltp_config("tbs", **{"plasticity.sliding_threshold_gain": 1.0,
+                                               "plasticity.rule": "shouval"}))
+
+
+@pytest.mark.slow
+def test_prolonged_exposure_blunts_the_tbs_gain_that_an_acute_wash_in_shows(run):
+    """Metaplasticity on: 3 h after 100 mg/kg the LTP threshold has slid up and TBS LTP is
+    smaller than after an acute wash-in of the same glycine; the acute wash-in equals the rule
+    without metaplasticity."""
+    common = {"drug__dose_mg_per_kg": 100.0, "plasticity__sliding_threshold_gain": 1.0}
+    prolonged = run("tbs", RAISED_GLYCINE_UM, plasticity__exposure="prolonged", **common)
+    acute = run("tbs", RAISED_GLYCINE_UM, plasticity__exposure="acute", **common)
+    plain = run("tbs", RAISED_GLYCINE_UM, drug__dose_mg_per_kg=100.0)
+    assert acute.ltp_percent == pytest.approx(plain.ltp_percent)
+    assert prolonged.ltp_percent < acute.ltp_percent - 5.0
+
+
 @pytest.mark.slow
 def test_shouval_rule_is_still_selectable(run):
     """``plasticity.rule = "shouval"`` (milasim <= 0.4): HFS potentiates, APV blocks it."""

@@ -17,6 +17,8 @@ pyramidal-cell glycine-site occupancy (mechanism switches included), APV and the
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -164,6 +166,9 @@ def structure_of(cfg: Config, arms: dict[str, pl.Schedule] | None = None) -> dic
     """The build's structure: sizes, dt, pulse schedules, monitors (everything that recompiles)."""
     arms = schedules(cfg) if arms is None else arms
     pc = cfg.plasticity
+    if pc.sliding_threshold_gain > 0 and pc.rule != "graupner_brunel":
+        raise ConfigError("plasticity.sliding_threshold_gain needs plasticity.rule = "
+                          f"\"graupner_brunel\", got rule {pc.rule!r}")
     if cfg.protocol.background_rate_hz > 0 and pc.rule != "graupner_brunel":
         raise ConfigError("protocol.background_rate_hz needs plasticity.rule = "
                           f"\"graupner_brunel\", got rule {pc.rule!r}")
@@ -194,10 +199,12 @@ def rule_params(cfg: Config) -> pl.RuleParams:
     return pl.RuleParams(**{name: getattr(pc, name) for name in pl.RuleParams.__dataclass_fields__})
 
 
-def bistable_params(cfg: Config) -> gb.BistableParams:
+def bistable_params(cfg: Config, state=None) -> gb.BistableParams:
+    """The run's Graupner-Brunel parameters (theta_p after the sliding threshold, with ``state``)."""
     pc = cfg.plasticity
-    return gb.BistableParams(**{name: getattr(pc, name)
-                                for name in gb.BistableParams.__dataclass_fields__})
+    params = gb.BistableParams(**{name: getattr(pc, name)
+                                  for name in gb.BistableParams.__dataclass_fields__})
+    return dataclasses.replace(params, gb_theta_p=pc.gb_theta_p * threshold_shift(cfg, state))
 
 
 def plastic_fraction(cfg: Config) -> float:
@@ -218,11 +225,34 @@ def rest_weight(cfg: Config) -> float:
     return pl.rest_weight(rule_params(cfg))
 
 
-def calcium_thresholds_uM(cfg: Config) -> tuple[float, float]:
-    """The depression and potentiation thresholds of the run's rule, in uM of spine calcium."""
+def threshold_shift(cfg: Config, state) -> float:
+    """The factor the sliding threshold puts on theta_p (1 = none): ``1 + gain x share x
+    (cbar / cbar0 - 1)``, cbar / cbar0 the mean background calcium at the run's occupancy over
+    the drug-free one, share = 1 - exp(-t / tau) of the exposure time (0 for "acute")."""
+    pc = cfg.plasticity
+    if pc.sliding_threshold_gain == 0 or state is None or pc.exposure == "acute":
+        return 1.0
+    occ, occ0 = state.occupancy["exc"].before, state.occupancy_baseline
+    if occ0 <= 0:
+        return 1.0
+    t_min = cfg.drug.time_after_dose_h * 60.0 if cfg.drug.dose_mg_per_kg > 0 else 0.0
+    share = 1.0 - math.exp(-t_min / pc.meta_tau_min)
+
+    def mean_ca(occupancy: float) -> float:
+        prep = dataclasses.replace(background_preparation(cfg, state), nmda_occupancy=occupancy)
+        return float(background.calcium_trace(pc.meta_background_rate_hz, prep, 500.0,
+                                              seed=1).mean())
+
+    return 1.0 + pc.sliding_threshold_gain * share * (mean_ca(occ) / mean_ca(occ0) - 1.0)
+
+
+def calcium_thresholds_uM(cfg: Config, state=None) -> tuple[float, float]:
+    """The depression and potentiation thresholds of the run's rule, in uM of spine calcium
+    (theta_p after the sliding threshold, with ``state``)."""
     pc = cfg.plasticity
     if pc.rule == "graupner_brunel":
-        return pc.gb_theta_d * pc.gb_ca_unit_uM, pc.gb_theta_p * pc.gb_ca_unit_uM
+        return (pc.gb_theta_d * pc.gb_ca_unit_uM,
+                pc.gb_theta_p * threshold_shift(cfg, state) * pc.gb_ca_unit_uM)
     return pc.alpha_ltd_uM, pc.alpha_ltp_uM
 
 
@@ -245,7 +275,7 @@ def rest_model(cfg: Config, state=None) -> pl.RestModel:
         if rate > 0:
             if state is None:
                 raise ValueError("a background-activity wait needs the receptor state")
-            params = bistable_params(cfg)
+            params = bistable_params(cfg, state)
             stats = background.calcium_statistics(rate, background_preparation(cfg, state),
                                                   params, seed=cfg.simulation.seed)
             return background.rest_model(stats, params, rest_weight(cfg), plastic_fraction(cfg))
@@ -269,6 +299,7 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         **rule.as_dict(),
         **bistable_params(cfg).as_dict(),
     }
+    values["gb_theta_p"] = cfg.plasticity.gb_theta_p * threshold_shift(cfg, state)
     for name in RUNTIME_PARAMS:
         if name not in values:
             values[name] = float(getattr(pc, name))
@@ -401,7 +432,7 @@ class Ltp(Protocol):
         run.put("analysis", "post_induction_wait_s", cfg.protocol.post_induction_wait_min * 60.0,
                 "s")
         # the rule's calcium thresholds of this run, for the calcium figure
-        ltd_uM, ltp_uM = calcium_thresholds_uM(cfg)
+        ltd_uM, ltp_uM = calcium_thresholds_uM(cfg, state)
         run.put("analysis", "ca_threshold_ltd_uM", ltd_uM, "uM")
         run.put("analysis", "ca_threshold_ltp_uM", ltp_uM, "uM")
         for label, course in res.courses.items():
@@ -430,6 +461,7 @@ class Ltp(Protocol):
             "ltp_percent": round(res.ltp_percent, 3),
             "ltp_percent_early": round(res.ltp_percent_early, 3),
             "baseline_drift_percent": round(res.baseline_drift_percent, 3),
+            "ltp_threshold_uM": round(ltp_uM, 4),
             "plasticity_rule": cfg.plasticity.rule,
             "induction": res.induction,
             "post_induction_wait_min": cfg.protocol.post_induction_wait_min,
