@@ -2,6 +2,8 @@
 
 200 neurons, 0.2 s: one compile, a few short runs, the Brian2 baseline in its NumPy target (no
 Cython compile). No timing is asserted: timings on a shared machine are not test material.
+The tests on the sections' results share a fixture of ~5 min (four compiles) and are marked
+``long``: ``.ci/run`` runs them after the suite (``python -m pytest -m long``).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def test_tiny_network_is_the_intended_size():
                     "network.connection_probability": 0.2}
 
 
+@pytest.mark.long
 def test_cold_run_compiles_and_warm_run_calls_no_compiler(results):
     c = results["cold_warm"]
     assert c["same_build_key"]
@@ -61,6 +64,7 @@ def test_cold_run_compiles_and_warm_run_calls_no_compiler(results):
         assert c[key]["wall_s"] > 0 and c[key]["cpu_s"] > 0
 
 
+@pytest.mark.long
 def test_throughput_counts_synapses_and_events(results):
     t = results["throughput"]
     assert t["neurons"] == 200
@@ -72,6 +76,7 @@ def test_throughput_counts_synapses_and_events(results):
     assert t["drive_events_per_sim_s"] == pytest.approx(100 * 20 * 200)
 
 
+@pytest.mark.long
 def test_sweep_runs_both_simulators_on_the_same_runs(results):
     s = results["sweep"]
     assert s["runs"] == 2
@@ -110,6 +115,7 @@ def test_synaptic_event_estimate():
     assert exact["recurrent"] == pytest.approx(16 * (10 + 2))  # 8 spikes of 40 recorded -> 16
 
 
+@pytest.mark.long
 def test_workers_section_runs_a_real_sweep(results):
     w = results["workers"]
     if isinstance(w, str):
@@ -118,6 +124,7 @@ def test_workers_section_runs_a_real_sweep(results):
     assert w["rows"][0]["runs"] == 1 and w["rows"][0]["failed"] == 0
 
 
+@pytest.mark.long
 def test_sizes_section_and_table(results, tmp_path):
     row = results["sizes"]["sizes"][0]
     assert row["neurons"] == 200 and row["synapses"] > 0 and row["max_rss_mb"] > 0
@@ -132,6 +139,7 @@ def test_sizes_section_and_table(results, tmp_path):
     (tmp_path / "results.json").write_text(json.dumps(results, default=str))
 
 
+@pytest.mark.long
 def test_arch_section_compares_two_builds(results):
     from sim.engine import ARCH_LEVELS, host_cpu_flags
 
@@ -148,6 +156,7 @@ def test_arch_section_compares_two_builds(results):
     assert rows["arch / portable CPU time"] == f"{a['cpu_ratio']:.2f}"
 
 
+@pytest.mark.long
 def test_drive_section_runs_both_drive_models(results):
     d = results["drive"]
     assert set(d["cpu_s"]) == {"binomial", "event"}
@@ -157,6 +166,7 @@ def test_drive_section_runs_both_drive_models(results):
     assert rows["event / binomial CPU time"] == f"{d['cpu_ratio']:.2f}"
 
 
+@pytest.mark.long
 def test_long_seizure_section_measures_a_real_milasim_run(results):
     ls = results["long_seizure"]
     assert ls["exit_code"] == 0, ls["stderr_tail"]

@@ -81,6 +81,7 @@ def test_counts_per_step_follow_poisson(arrivals):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_network_fires_alike_under_both_drives(tmp_path):
     from sim.config import resolve
     from sim.runner import execute

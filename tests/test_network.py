@@ -130,6 +130,7 @@ def test_run_h5_follows_the_contract(runs):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.xfail(strict=True, reason="known regression of 0.4 (README, The network): the 4000-"
                    "neuron network at 1 mM Mg2+ fires at exc ~15.1 Hz, over the 15 Hz bound")
 def test_default_network_at_physiological_mg(tmp_path):
