@@ -81,3 +81,16 @@ def test_fokker_planck_agrees_with_the_rule_driven_by_the_same_calcium():
     simulated = float(np.mean(rho > P.gb_rho_star))
     sd = np.sqrt(predicted * (1 - predicted) / n)
     assert simulated == pytest.approx(predicted, abs=0.15 + 2 * sd)
+
+
+def test_preparation_defaults_are_the_configs_no_drug_preparation():
+    """scripts/ltp_background.py uses the defaults: they must be configs/ltp.toml's preparation
+    (no drug, 1 mM Mg2+), as the protocol builds it (sim.protocols.ltp.background_preparation)."""
+    from sim.conditions import receptor_state
+    from sim.config import resolve
+    from sim.protocols import ltp
+
+    cfg = resolve({"experiment": {"protocol": "ltp"}})
+    built = ltp.background_preparation(cfg, receptor_state(cfg))
+    assert built == bg.Preparation(nmda_occupancy=built.nmda_occupancy)
+    assert built.nmda_occupancy == pytest.approx(PREP.nmda_occupancy, abs=0.005)
