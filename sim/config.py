@@ -268,7 +268,7 @@ class PlasticityConfig(Section):
     """
 
     # --- the rule (recompiles): "graupner_brunel" (bistable calcium synapse, Graupner & Brunel
-    # 2012; sim.analysis.bistable) or "shouval" (Shouval, Bear & Cooper 2002; milasim <= 0.4)
+    # 2012; sim.analysis.bistable) or "shouval" (Shouval, Bear & Cooper 2002; milasim 0.2-0.3)
     rule: Literal["graupner_brunel", "shouval"] = "graupner_brunel"
     # --- structure (recompiles): cells per preparation, stimulated synapses per cell, the
     # synapse-to-synapse CV of NMDA receptor number (lognormal; 0 = identical synapses)

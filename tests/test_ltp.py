@@ -299,7 +299,7 @@ def test_prolonged_exposure_blunts_the_tbs_gain_that_an_acute_wash_in_shows(run)
 
 @pytest.mark.slow
 def test_shouval_rule_is_still_selectable(run):
-    """``plasticity.rule = "shouval"`` (milasim <= 0.4): HFS potentiates, APV blocks it."""
+    """``plasticity.rule = "shouval"`` (the rule of milasim 0.2-0.3): HFS potentiates, APV blocks it."""
     control = run("hfs", plasticity__rule="shouval")
     assert 20.0 < control.ltp_percent < 150.0
     assert abs(run("hfs", plasticity__rule="shouval", bath__apv_uM=50.0).ltp_percent) < 5.0
