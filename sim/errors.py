@@ -29,7 +29,15 @@ class ConfigError(InputError):
 
 
 class RunError(MilasimError):
-    """A simulation that failed while running (compiler, binary, numerical blow-up)."""
+    """A simulation that failed while running (compiler, binary, numerical blow-up).
+
+    ``transient``: the failure came from the interpreter, not from the run (a ``SystemError``,
+    e.g. CPython 3.11's spurious "AST constructor recursion depth mismatch", gh-106905), so the
+    same run may well succeed again: a sweep lets Dask retry it instead of recording it failed."""
 
     exit_code = 1
     kind = "run error"
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient

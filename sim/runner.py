@@ -83,7 +83,8 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
         raise
     except Exception as exc:  # a bug or a numerical failure: keep the log, say where it is
         _note_in_log(log, f"failed: {type(exc).__name__}: {exc}")
-        raise RunError(f"{type(exc).__name__}: {exc} (log: {log})") from exc
+        raise RunError(f"{type(exc).__name__}: {exc} (log: {log})",
+                       transient=isinstance(exc, SystemError)) from exc
 
     run.attrs = {**provenance(cfg), **run.attrs}
     wall = time.perf_counter() - t0

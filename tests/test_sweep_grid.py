@@ -467,3 +467,49 @@ def test_summary_prints_the_first_figures_table(tmp_path):
     report.figures = [figure]
     text = report.summary()
     assert text.endswith("| 0 | 1.0 |") and f"figure:  {figure}" in text
+
+
+def test_a_run_error_from_the_interpreter_is_retried_and_a_real_one_is_final(tmp_path, monkeypatch):
+    """run_point, the Dask task: a RunError caused by a SystemError (CPython 3.11's spurious
+    "AST constructor recursion depth mismatch", gh-106905) is raised again so that Dask's
+    retries rerun it; any other RunError is a finished, failed run with its log kept."""
+    import sim.runner
+    from sim.config import resolve
+    from sim.errors import RunError
+    from sim.sweeps.layout import run_point
+
+    def transient(cfg, out_dir, progress=False):
+        (out_dir / "run.log").write_text("started\n")
+        raise RunError("SystemError: AST constructor recursion depth mismatch", transient=True)
+
+    def final(cfg, out_dir, progress=False):
+        (out_dir / "run.log").write_text("started\n")
+        raise RunError("numerical blow-up")
+
+    cfg = resolve({})
+    monkeypatch.setattr(sim.runner, "execute", transient)
+    with pytest.raises(RunError):
+        run_point(cfg, "aaaa", str(tmp_path))
+    monkeypatch.setattr(sim.runner, "execute", final)
+    result = run_point(cfg, "bbbb", str(tmp_path))
+    assert result["status"] == "failed" and "numerical blow-up" in result["error"]
+    assert (tmp_path / "failed" / "bbbb" / "run.log").exists()
+
+
+@pytest.mark.parametrize("error, transient", [(SystemError("AST constructor recursion depth "
+                                                           "mismatch"), True),
+                                               (ValueError("a bug"), False)])
+def test_execute_marks_interpreter_errors_transient(tmp_path, monkeypatch, error, transient):
+    import sim.conditions
+    import sim.runner
+    from sim.config import resolve
+    from sim.errors import RunError
+
+    def broken(cfg):
+        raise error
+
+    monkeypatch.setattr(sim.conditions, "receptor_state", broken)
+    with pytest.raises(RunError) as info:
+        sim.runner.execute(resolve({}), tmp_path)
+    assert info.value.transient is transient
+    assert type(error).__name__ in (tmp_path / "run.log").read_text()  # the log is kept

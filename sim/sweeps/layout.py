@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import Config
-from sim.errors import MilasimError
+from sim.errors import MilasimError, RunError
 
 RUN_MARKER = "summary.json"
 
@@ -124,8 +124,9 @@ def run_point(cfg: Config, run_id: str, out_root: str) -> dict[str, Any]:
     Returns ``{"run_id", "status": "done"|"failed", ...}``. A :class:`~sim.errors.MilasimError`
     (a run that failed, deterministically) is returned as ``"failed"`` with the kept log's path, so
     Dask does not retry it (a full disk while writing the results is one: sim.runner.execute);
-    any other exception is re-raised after keeping the log, so Dask's ``retries`` get a chance
-    (a lost file system, a bug).
+    any other exception, and a run error the interpreter caused (``RunError.transient``), is
+    re-raised after keeping the log, so Dask's ``retries`` get a chance (a lost file system, a
+    bug, CPython 3.11's spurious SystemError).
     """
     from sim.runner import execute
 
@@ -135,6 +136,13 @@ def run_point(cfg: Config, run_id: str, out_root: str) -> dict[str, Any]:
     tmp = layout.new_tmp(run_id)
     try:
         summary = execute(cfg, tmp, progress=False)
+    except RunError as exc:
+        kept = layout.keep_failed(run_id, tmp)
+        if exc.transient:  # the interpreter's fault, not the run's: let Dask retry it
+            raise
+        return {"run_id": run_id, "status": "failed",
+                "error": str(exc).replace(str(tmp), str(kept)),
+                "log": str(kept / "run.log")}
     except MilasimError as exc:
         kept = layout.keep_failed(run_id, tmp)
         return {"run_id": run_id, "status": "failed",
