@@ -251,8 +251,8 @@ def calcium_thresholds_uM(cfg: Config, state=None) -> tuple[float, float]:
     (theta_p after the sliding threshold, with ``state``)."""
     pc = cfg.plasticity
     if pc.rule == "graupner_brunel":
-        return (pc.gb_theta_d * pc.gb_ca_unit_uM,
-                pc.gb_theta_p * threshold_shift(cfg, state) * pc.gb_ca_unit_uM)
+        p = bistable_params(cfg, state)
+        return p.gb_theta_d * p.gb_ca_unit_uM, p.gb_theta_p * p.gb_ca_unit_uM
     return pc.alpha_ltd_uM, pc.alpha_ltp_uM
 
 
@@ -297,9 +297,8 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "w_rest": rest_weight(cfg),
         "plastic_fraction": plastic_fraction(cfg),
         **rule.as_dict(),
-        **bistable_params(cfg).as_dict(),
+        **bistable_params(cfg, state).as_dict(),
     }
-    values["gb_theta_p"] = cfg.plasticity.gb_theta_p * threshold_shift(cfg, state)
     for name in RUNTIME_PARAMS:
         if name not in values:
             values[name] = float(getattr(pc, name))

@@ -136,15 +136,10 @@ def run_point(cfg: Config, run_id: str, out_root: str) -> dict[str, Any]:
     tmp = layout.new_tmp(run_id)
     try:
         summary = execute(cfg, tmp, progress=False)
-    except RunError as exc:
-        kept = layout.keep_failed(run_id, tmp)
-        if exc.transient:  # the interpreter's fault, not the run's: let Dask retry it
-            raise
-        return {"run_id": run_id, "status": "failed",
-                "error": str(exc).replace(str(tmp), str(kept)),
-                "log": str(kept / "run.log")}
     except MilasimError as exc:
         kept = layout.keep_failed(run_id, tmp)
+        if isinstance(exc, RunError) and exc.transient:  # the interpreter's fault: retry
+            raise
         return {"run_id": run_id, "status": "failed",
                 "error": str(exc).replace(str(tmp), str(kept)),
                 "log": str(kept / "run.log")}
