@@ -3,8 +3,9 @@
 
     python scripts/calibrate_pk.py          # the table; exit code 1 if a target is missed
     python scripts/calibrate_pk.py --fit    # also re-fit the regional GlyT1 clearance capacities
-                                            # (the constants GLYCINE_CLEARANCE_PER_H in
-                                            # sim/pharmacology/parameters.py) and print them
+                                            # and the extracellular couplings (the constants
+                                            # GLYCINE_CLEARANCE_PER_H and EXTRACELLULAR_COUPLING
+                                            # in sim/pharmacology/parameters.py) and print them
 
 The targets and their sources are in sim/pharmacology/calibration.py; docs/pharmacology.md keeps
 the table from the last run. Takes a second or two.
@@ -20,10 +21,11 @@ from sim.pharmacology import simulate
 from sim.pharmacology.calibration import (
     REGIONAL_RISE_PERCENT,
     evaluate_targets,
+    fit_extracellular_coupling,
     fit_regional_clearance,
     rise_percent,
 )
-from sim.pharmacology.parameters import GLYCINE_CLEARANCE_PER_H
+from sim.pharmacology.parameters import EXTRACELLULAR_COUPLING, GLYCINE_CLEARANCE_PER_H
 
 
 def _fmt(x: float) -> str:
@@ -65,19 +67,29 @@ def extras() -> str:
         f"glycinamide {base.glycinamide_uM_observed:.1f} uM (peak {base.glycinamide_uM.max():.1f})"
     )
     lines.append(
-        f"  same with mechanism-based MAO-B inactivation: glycine {rise_percent(inact):+.1f} % "
-        f"(vs {rise_percent(base):+.1f} %), "
+        f"  same with mechanism-based MAO-B inactivation: tissue glycine {rise_percent(inact):+.1f} %"
+        f" (vs {rise_percent(base):+.1f} %), "
         f"MAO-B active {100 * inact.mao_b_active_fraction_observed:.0f} %"
+    )
+    excess = rise_percent(base) / 100 * base.glycine_baseline_uM
+    content = base.parameters.tissue_glycine_umol_per_g
+    lines.append(
+        f"  the tissue pool's excess is {excess:.2f} uM of brain water on the model's scale; "
+        f"+{rise_percent(base):.0f} % of an assumed {content:g} umol/g tissue content would be "
+        f"~{rise_percent(base) * 10 * content:.0f} uM: the model carries the relative rise, "
+        "not the amount"
     )
     for inactivation in (False, True):
         human = simulate(DrugConfig(
             species="human", dose_mg=600.0, doses_per_day=2, days=30, route="oral",
-            mao_b_inactivation=inactivation,
+            mao_b_inactivation=inactivation, pk_scaling="fixed",
         ))
         lines.append(
-            f"  human 600 mg oral x2/day x30 d, 3 h after the last dose, hippocampus"
+            f"  human 600 mg oral x2/day x30 d (t1/2 2.5 h, 0.4's fixed scaling), 3 h after the last"
+            f" dose, hippocampus"
             f"{' (MAO-B inactivation on)' if inactivation else ''}: "
-            f"glycine {rise_percent(human):+.1f} %, "
+            f"tissue glycine {rise_percent(human):+.1f} %, extracellular "
+            f"{human.glycine_change_percent_observed:+.1f} %, "
             f"MAO-B active {100 * human.mao_b_active_fraction_observed:.0f} %"
         )
     return "\n".join(lines)
@@ -91,6 +103,11 @@ def fit() -> str:
             f"  {region:<12} +{pct:g} %  fitted {k:.4f}  (in parameters.py: "
             f"{GLYCINE_CLEARANCE_PER_H[region]:g})"
         )
+    lines.append("extracellular coupling (extracellular change / tissue change):")
+    for region in ("hippocampus", "cortex"):
+        value, (low, high) = fit_extracellular_coupling(region)
+        lines.append(f"  {region:<12} fitted {value:.4f}, data allow {low:.3f}-{high:.3f}  "
+                     f"(in parameters.py: {EXTRACELLULAR_COUPLING[region]:g})")
     return "\n".join(lines)
 
 

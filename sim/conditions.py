@@ -13,7 +13,12 @@ baseline + bath glycine):
 
 - ``nmda_coagonism = false``: NMDA occupancy stays at the no-drug level in every cell;
 - ``nmda_on_interneurons = false``: interneuron NMDA occupancy stays at the no-drug level;
-- ``tonic_glyr = false``: no tonic GlyR conductance at all (GlyR activation 0).
+- ``tonic_glyr = false``: no tonic GlyR conductance at all (GlyR activation 0);
+- ``glycinamide_at_site = false``: glycinamide does not reach the glycine site.
+
+"Occupancy" is the site's activation by its two ligands, glycine (extracellular, what the drug
+module calls ``glycine_uM``) and glycinamide (:func:`sim.receptors.glycine_site_occupancy`):
+without glycinamide it is glycine's Hill occupancy, exactly.
 """
 
 from __future__ import annotations
@@ -78,6 +83,9 @@ class ReceptorState:
             "glycine_after_washin_uM": (self.glycine_uM.after, "uM"),
             "glycine_baseline_uM": (self.glycine_baseline_uM, "uM"),
             "glycine_drug_uM": (self.glycine_drug_uM, "uM"),
+            "glycine_tissue_change_percent": (
+                self.drug.glycine_tissue_change_percent_observed, "%"),
+            "glycinamide_uM": (self.drug.glycinamide_uM_observed, "uM"),
             "glycine_site_occupancy": (self.occupancy["exc"].before, "1"),
             "glycine_site_occupancy_baseline": (self.occupancy_baseline, "1"),
         }
@@ -109,6 +117,7 @@ class ReceptorState:
             "brain_milacemide_uM": (np.asarray(tc.brain_milacemide_uM), "uM"),
             "glycinamide_uM": (np.asarray(tc.glycinamide_uM), "uM"),
             "glycine_uM": (np.asarray(tc.glycine_uM) + bath, "uM"),
+            "glycine_tissue_ratio": (np.asarray(tc.glycine_tissue_ratio), "1"),
         }
 
     def summary(self) -> dict[str, float]:
@@ -123,6 +132,17 @@ class ReceptorState:
         }
 
 
+def site_activation(cfg: Config, glycine_uM: float, glycinamide_uM: float = 0.0) -> float:
+    """Glycine-site activation for ``cfg``'s receptor settings (7-CK, glycinamide keys)."""
+    mech = cfg.mechanisms
+    return float(glycine_site_occupancy(
+        glycine_uM, chlorokynurenate_uM=cfg.bath.chlorokynurenate_uM,
+        glycinamide_uM=glycinamide_uM if mech.glycinamide_at_site else 0.0,
+        glycinamide_ec50_uM=mech.glycinamide_ec50_uM,
+        glycinamide_efficacy=mech.glycinamide_efficacy,
+    ))
+
+
 def receptor_state(cfg: Config, drug: DrugTimeCourse | None = None) -> ReceptorState:
     """The receptor-level state of one run of ``cfg``; ``drug`` is ``simulate(cfg.drug)`` (run
     here when not given)."""
@@ -133,13 +153,15 @@ def receptor_state(cfg: Config, drug: DrugTimeCourse | None = None) -> ReceptorS
     drug_gly = drug.glycine_uM_observed
     region_baseline = drug.glycine_baseline_uM
 
-    def occ(glycine_uM: float) -> float:
-        return float(glycine_site_occupancy(glycine_uM, chlorokynurenate_uM=ck))
+    glycinamide = drug.glycinamide_uM_observed
+
+    def occ(glycine_uM: float, glycinamide_uM: float = 0.0) -> float:
+        return site_activation(cfg, glycine_uM, glycinamide_uM)
 
     def at(bath_glycine_uM: float) -> tuple[float, dict[str, float], float]:
         with_drug = drug_gly + bath_glycine_uM
         without = region_baseline + bath_glycine_uM
-        occ_exc = occ(with_drug) if mech.nmda_coagonism else occ(without)
+        occ_exc = occ(with_drug, glycinamide) if mech.nmda_coagonism else occ(without)
         occ_inh = occ_exc if mech.nmda_on_interneurons else occ(without)
         glyr = float(glyr_activation(with_drug)) if mech.tonic_glyr else 0.0
         return with_drug, {"exc": occ_exc, "inh": occ_inh}, glyr

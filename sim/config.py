@@ -95,7 +95,31 @@ class DrugConfig(Section):
     mao_b_inhibitor: Literal["none", "deprenyl"] = "none"
     mao_a_inhibitor: Literal["none", "clorgyline"] = "none"
     # Mechanism-based (suicide) inactivation of MAO-B by milacemide (Silverman et al. 1993).
-    mao_b_inactivation: bool = False
+    # None (default): on for regimens of more than one day, where lost enzyme accumulates; off for
+    # a single day, where it removes < 1 % of MAO-B (docs/pharmacology.md).
+    mao_b_inactivation: bool | None = None
+    # How mouse and human PK follow from the calibrated rat: "allometric" (clearance ~ W^0.75,
+    # volumes ~ W; human t1/2 6.1 h at 70 kg) or "fixed" (milasim <= 0.4's assumed per-species
+    # half-lives: mouse 1.0 h, human 2.5 h).
+    pk_scaling: Literal["allometric", "fixed"] = "allometric"
+    # Brain MAO-B activity relative to the calibrated rat value (what-ifs, species differences);
+    # multiplied by the age and Alzheimer's factors below.
+    mao_b_activity: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    # Human only: age (MAO-B +7 % per decade past 40, assumed slope) and Alzheimer's disease
+    # (MAO-B x 1.16, Kennedy et al. 2003). None / false: no change.
+    age_years: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)] | None = None
+    alzheimers: bool = False
+    # Extracellular glycine change as a fraction of the tissue change; None = the region's
+    # calibrated value (hippocampus 0.30, cortex 0.0145, cerebellum 0.30); 1 = extracellular
+    # tracks tissue, as milasim <= 0.4 assumed.
+    extracellular_coupling: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] | None = None
+
+    @property
+    def mao_b_inactivation_on(self) -> bool:
+        """``mao_b_inactivation`` resolved: its value, or (None) on for regimens of > 1 day."""
+        if self.mao_b_inactivation is not None:
+            return bool(self.mao_b_inactivation)
+        return self.days > 1
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +132,12 @@ class DrugConfig(Section):
                 )
             if not given:
                 data = {**data, "dose_mg_per_kg": 0.0}
+            species = data.get("species", "rat")
+            if species != "human":
+                for key in ("age_years", "alzheimers"):
+                    if data.get(key) not in (None, False):
+                        raise ValueError(f"drug.{key}: for species = \"human\" only "
+                                         f"(species is {species!r})")
         return data
 
 
@@ -136,6 +166,12 @@ class MechanismsConfig(Section):
     tonic_glyr: bool = True
     # NMDA receptors on interneurons as well as on pyramidal cells.
     nmda_on_interneurons: bool = True
+    # Glycinamide, the drug's intermediate, acts at the glycine site (Rao et al. 1990), competing
+    # with glycine. Its EC50 and efficacy (relative to glycine) are assumed; `milasim
+    # uncertainty` sweeps them (sim/receptors.py).
+    glycinamide_at_site: bool = True
+    glycinamide_ec50_uM: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] = 30.0
+    glycinamide_efficacy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
 
 
 class NetworkConfig(Section):

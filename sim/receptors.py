@@ -30,6 +30,17 @@ GLYCINE_SITE_HILL = 1.3
 # in vivo data require (Lazarewicz et al.; cerebellar cGMP study).
 GLYT1_LOCAL_FRACTION = 0.15
 
+# --- Glycinamide at the glycine site (the drug's intermediate). It raised cerebellar cGMP more
+# than glycine did, and the glycine-site antagonist HA-966 reversed it (Rao et al. 1990,
+# Neuropharmacology 29:1075; docs/literature.md §8): it acts at the site itself. No affinity or
+# efficacy has been measured, so both are assumed and swept by ``milasim uncertainty``:
+# - EC50 30 uM at the receptor, 60x weaker than glycine (range 3-300 uM);
+# - efficacy 0.5 of glycine's (a partial agonist; range 0-1; 0 = a pure competitor);
+# - Hill coefficient that of glycine (same site);
+# - glycinamide is not a GlyT1 substrate (assumed), so the site sees the bulk level.
+GLYCINAMIDE_SITE_EC50_UM = 30.0
+GLYCINAMIDE_EFFICACY = 0.5
+
 # --- 7-chlorokynurenate, competitive at the glycine site. Ki assumed 0.56 uM, the IC50 for
 # [3H]glycine displacement reported by Kemp et al. 1988 (PNAS 85:6547); not in docs/literature.md.
 CHLOROKYNURENATE_KI_UM = 0.56
@@ -90,16 +101,40 @@ def glycine_site_occupancy(
     glyt1_fraction: float = GLYT1_LOCAL_FRACTION,
     chlorokynurenate_uM: ArrayLike = 0.0,
     ck_ki_uM: float = CHLOROKYNURENATE_KI_UM,
+    glycinamide_uM: ArrayLike = 0.0,
+    glycinamide_ec50_uM: float = GLYCINAMIDE_SITE_EC50_UM,
+    glycinamide_efficacy: float = GLYCINAMIDE_EFFICACY,
 ) -> np.ndarray:
-    """Fraction of NMDA glycine sites occupied at a bulk extracellular glycine level.
+    """Activation of NMDA glycine sites by bulk extracellular glycine (and glycinamide).
 
     The site sees ``glyt1_fraction * glycine_uM`` (GlyT1 clearance near the receptor, Supplisson &
-    Bergman 1997) and follows a Hill law. A competitive antagonist (7-chlorokynurenate) shifts the
-    EC50 by ``1 + [7-CK]/Ki``. Pass ``glyt1_fraction=1`` for receptor-level concentrations.
+    Bergman 1997) and ``glycinamide_uM`` unchanged (not a GlyT1 substrate, assumed). The two
+    ligands compete for one site, each with a Hill term ``a = (c / EC50)^n``; a competitive
+    antagonist (7-chlorokynurenate) scales both EC50s by ``1 + [7-CK]/Ki``::
+
+        activation = (a_gly + e * a_gam) / (1 + a_gly + a_gam)
+
+    with ``e`` glycinamide's efficacy relative to glycine. Without glycinamide this is the Hill
+    occupancy of glycine alone, exactly; with ``e = 1`` glycinamide is a second full agonist and
+    with ``e = 0`` a pure competitor. The value lies in [0, 1) for any concentrations and is what
+    the network's NMDA conductance is scaled by. Pass ``glyt1_fraction=1`` for receptor-level
+    glycine.
     """
-    local = glyt1_fraction * np.asarray(glycine_uM, dtype=float)
-    shifted = ec50_uM * (1.0 + np.asarray(chlorokynurenate_uM, dtype=float) / ck_ki_uM)
-    return hill(local, shifted, hill_n)
+    if not 0.0 <= glycinamide_efficacy <= 1.0:
+        raise ValueError(f"glycinamide efficacy must be in [0, 1], got {glycinamide_efficacy}")
+    glycine = np.asarray(glycine_uM, dtype=float)
+    glycinamide = np.asarray(glycinamide_uM, dtype=float)
+    if np.any(glycine < 0) or np.any(glycinamide < 0):
+        raise ValueError("concentrations must be >= 0")
+    shift = 1.0 + np.asarray(chlorokynurenate_uM, dtype=float) / ck_ki_uM
+    # in logs, scaled by the largest of the three weights (1, a_gly, a_gam): no overflow or
+    # inf/inf at extreme concentrations, exact 0 for an absent ligand
+    with np.errstate(divide="ignore"):
+        log_gly = hill_n * np.log(glyt1_fraction * glycine / (ec50_uM * shift))
+        log_gam = hill_n * np.log(glycinamide / (glycinamide_ec50_uM * shift))
+    top = np.maximum(0.0, np.maximum(log_gly, log_gam))
+    w_free, w_gly, w_gam = np.exp(-top), np.exp(log_gly - top), np.exp(log_gam - top)
+    return (w_gly + glycinamide_efficacy * w_gam) / (w_free + w_gly + w_gam)
 
 
 def glyr_activation(

@@ -199,13 +199,20 @@ def test_dose_conversions_and_body_weights():
     assert r.dose_umol == pytest.approx(25.0 / 144.218 * 1000.0)
     r = resolve_regimen(DrugConfig(species="mouse", dose_mg_per_kg=10.0, body_weight_kg=0.03))
     assert r.dose_mg == pytest.approx(0.3)
-    # the same mg/kg gives nearly the same concentrations whatever the body weight (Vd scales with
-    # it; only the brain's tiny share of the distribution volume does not)
+    # with a fixed half-life the same mg/kg gives nearly the same concentrations whatever the body
+    # weight (Vd scales with it; only the brain's tiny share of the distribution volume does not)
+    fixed = {"pk_scaling": "fixed"}
+    a = simulate(DrugConfig(species="rat", dose_mg_per_kg=100.0, body_weight_kg=0.2, **fixed))
+    b = simulate(DrugConfig(species="rat", dose_mg=50.0, body_weight_kg=0.5, **fixed))
+    assert a.glycine_uM_observed == pytest.approx(b.glycine_uM_observed, rel=1e-3)
+    c = simulate(DrugConfig(species="rat", dose_mg=50.0, body_weight_kg=0.25, **fixed))
+    assert c.glycine_uM_observed > 1.5 * b.glycine_uM_observed - 0.5 * c.glycine_baseline_uM
+    # by allometry (the default) the heavier animal clears the drug more slowly per kg: the same
+    # mg/kg leaves more in it 3 h later
     a = simulate(DrugConfig(species="rat", dose_mg_per_kg=100.0, body_weight_kg=0.2))
     b = simulate(DrugConfig(species="rat", dose_mg=50.0, body_weight_kg=0.5))
-    assert a.glycine_uM_observed == pytest.approx(b.glycine_uM_observed, rel=1e-3)
-    c = simulate(DrugConfig(species="rat", dose_mg=50.0, body_weight_kg=0.25))
-    assert c.glycine_uM_observed > 1.5 * b.glycine_uM_observed - 0.5 * c.glycine_baseline_uM
+    assert b.plasma_milacemide_uM_observed > 1.2 * a.plasma_milacemide_uM_observed
+    assert b.glycine_uM_observed > a.glycine_uM_observed
 
 
 def test_regimen_times_and_observation():
@@ -219,9 +226,15 @@ def test_regimen_times_and_observation():
     assert tc.t_h[i] == tc.observation_h
     assert tc.glycine_uM[i] == tc.glycine_uM_observed
     assert tc.glycinamide_uM[i] == tc.glycinamide_uM_observed
-    # repeated doses accumulate a little on top of a single dose
+    # repeated doses accumulate a little on top of a single dose (without MAO-B inactivation)...
     single = simulate(rat(50, time_after_dose_h=2.5))
-    assert tc.glycine_uM_observed > single.glycine_uM_observed
+    kept = simulate(rat(50, doses_per_day=3, days=2, time_after_dose_h=2.5,
+                        mao_b_inactivation=False))
+    assert kept.glycine_uM_observed > single.glycine_uM_observed
+    # ...and a regimen of more than a day has mechanism-based inactivation on by default
+    assert tc.parameters.mao_b_inactivation and not single.parameters.mao_b_inactivation
+    assert tc.mao_b_active_fraction_observed < 0.9
+    assert tc.glycine_uM_observed < kept.glycine_uM_observed
     # the dose counter steps at each dose
     assert np.all(np.diff(tc.dosed_umol) >= 0)
     assert tc.dosed_umol[0] == pytest.approx(tc.regimen.dose_umol)
@@ -262,7 +275,7 @@ def test_mao_b_inactivation_kinetics_follow_the_analog():
     assert products_per_enzyme == pytest.approx(P.MAO_B_PARTITION_RATIO, rel=1e-4)
 
 
-def test_mao_b_inactivation_off_by_default_and_lowers_glycine_when_on():
+def test_mao_b_inactivation_off_by_default_for_one_day_and_lowers_glycine_when_on():
     off = simulate(rat(400))
     on = simulate(rat(400, mao_b_inactivation=True))
     assert np.all(off.mao_b_active_fraction == 1.0)
@@ -271,6 +284,103 @@ def test_mao_b_inactivation_off_by_default_and_lowers_glycine_when_on():
     # deprenyl-blocked enzyme does not turn milacemide over, so it is not inactivated by it
     dep = simulate(rat(400, mao_b_inactivation=True, mao_b_inhibitor="deprenyl"))
     assert dep.mao_b_active_fraction.min() > on.mao_b_active_fraction.min()
+
+
+# --------------------------------------------------------------------------- tissue vs extracellular
+def _dialysis_peak(dose, region):
+    from sim.pharmacology.calibration import extracellular_peak_percent
+
+    return extracellular_peak_percent(simulate(rat(dose, region=region)))
+
+
+@pytest.mark.parametrize("dose", [400, 800])
+def test_frontal_cortex_extracellular_glycine_unchanged_hippocampus_raised(dose):
+    """Doheny, Nagaki & Patsalos (microdialysis, 400 and 800 mg/kg i.p.): glycine unchanged in
+    frontal cortex, raised in hippocampus."""
+    assert abs(_dialysis_peak(dose, "cortex")) <= 10.0
+    assert _dialysis_peak(dose, "hippocampus") >= 20.0
+
+
+def test_csf_glycine_rise_at_100_smaller_than_at_200_and_400():
+    """Rat CSF glycine: the rise was significant at 200 and 400 mg/kg, not at 100 (§1); the
+    hippocampal extracellular rise is the model's CSF proxy."""
+    from sim.pharmacology.calibration import CSF_DETECTABLE_PERCENT
+
+    r100, r200, r400 = (_dialysis_peak(d, "hippocampus") for d in (100, 200, 400))
+    assert r100 < CSF_DETECTABLE_PERCENT < r200 < r400
+
+
+@pytest.mark.parametrize(
+    "region, published", [("hippocampus", 59.0), ("cortex", 45.0), ("cerebellum", 137.0)]
+)
+def test_tissue_glycine_within_15_percent_of_chapman_hart(region, published):
+    tc = simulate(rat(100, region=region))
+    assert tc.glycine_tissue_change_percent_observed == pytest.approx(published, rel=0.15)
+    # the extracellular change is the coupling times the tissue change, at every time
+    c = tc.parameters.extracellular_coupling
+    np.testing.assert_allclose(tc.glycine_uM - tc.glycine_baseline_uM,
+                               c * (tc.glycine_tissue_ratio - 1.0) * tc.glycine_baseline_uM,
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_extracellular_coupling_override():
+    one = simulate(rat(100, extracellular_coupling=1.0))
+    assert one.glycine_change_percent_observed == pytest.approx(
+        one.glycine_tissue_change_percent_observed, rel=1e-12)
+    zero = simulate(rat(100, extracellular_coupling=0.0))
+    assert zero.glycine_uM_observed == zero.glycine_baseline_uM
+    assert zero.glycine_tissue_change_percent_observed == pytest.approx(59.0, abs=1.0)
+
+
+def test_observation_only_grid_gives_the_same_values():
+    drug = DrugConfig(species="human", dose_mg=600.0, doses_per_day=2, days=3, route="oral")
+    full, fast = simulate(drug), simulate(drug, observation_only=True)
+    assert fast.t_h.size < 10 < full.t_h.size
+    for name in ("glycine_uM_observed", "glycinamide_uM_observed", "glycine_tissue_ratio_observed",
+                 "mao_b_active_fraction_observed", "plasma_milacemide_uM_observed"):
+        assert getattr(fast, name) == pytest.approx(getattr(full, name), rel=1e-9)
+
+
+# --------------------------------------------------------------------------- allometry, MAO-B
+def test_allometric_half_lives():
+    """t1/2 = t1/2(rat) (W / 0.25 kg)^(1 - b): a 70 kg human 6.1 h, a 25 g mouse 0.84 h (b 0.75)."""
+    assert P.elimination_half_life_h("rat") == 1.5
+    assert P.elimination_half_life_h("human") == pytest.approx(1.5 * 280 ** 0.25, rel=1e-12)
+    assert 6.0 < P.elimination_half_life_h("human") < 6.2
+    assert P.elimination_half_life_h("mouse") == pytest.approx(1.5 * 0.1 ** 0.25, rel=1e-12)
+    assert P.elimination_half_life_h("human", scaling="fixed") == 2.5
+    lo, hi = P.ALLOMETRIC_EXPONENT_RANGE
+    assert P.elimination_half_life_h("human", exponent=lo) > P.elimination_half_life_h(
+        "human") > P.elimination_half_life_h("human", exponent=hi)
+    # the regimen's body weight is the one scaled
+    heavy = simulate(DrugConfig(species="human", dose_mg=400.0, route="oral", body_weight_kg=100))
+    assert math.log(2) / heavy.parameters.elimination_per_h == pytest.approx(
+        1.5 * 400 ** 0.25, rel=1e-12)
+    # the human drug stays longer by allometry than with 0.4's fixed 2.5 h
+    human = DrugConfig(species="human", dose_mg=400.0, route="oral", time_after_dose_h=8.0)
+    fixed = simulate(human.model_copy(update={"pk_scaling": "fixed"}))
+    assert simulate(human).plasma_milacemide_uM_observed > 2 * fixed.plasma_milacemide_uM_observed
+
+
+def test_mao_b_activity_by_age_and_alzheimers():
+    assert P.mao_b_activity_factor() == 1.0
+    assert P.mao_b_activity_factor(30.0) == 1.0
+    assert P.mao_b_activity_factor(70.0) == pytest.approx(1.21)
+    assert P.mao_b_activity_factor(70.0, True) == pytest.approx(1.21 * 1.16)
+    drug = DrugConfig(species="human", dose_mg=400.0, route="oral")
+    older = drug.model_copy(update={"age_years": 80.0, "alzheimers": True})
+    assert simulate(older).parameters.mao_b_vmax_uM_per_h == pytest.approx(
+        P.MAO_B_VMAX_UM_PER_H * 1.28 * 1.16)
+    assert simulate(older).glycine_uM_observed > simulate(drug).glycine_uM_observed
+
+
+def test_age_and_alzheimers_are_for_people():
+    from sim.errors import ConfigError
+
+    with pytest.raises((ValueError, ConfigError), match="human"):
+        DrugConfig(species="rat", age_years=2.0)
+    with pytest.raises((ValueError, ConfigError), match="human"):
+        DrugConfig(species="mouse", alzheimers=True)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -329,17 +439,22 @@ def test_pk_report_contract_and_bath():
     json.dumps(rep)  # JSON-serialisable, no numpy scalars
     n = len(rep["time_course"]["t_h"])
     assert all(len(v) == n for v in rep["time_course"].values())
-    assert rep["glycine_change_percent"] == pytest.approx(59.0, abs=1.0)
+    assert rep["glycine_tissue_change_percent"] == pytest.approx(59.0, abs=1.0)
+    assert rep["glycine_change_percent"] == pytest.approx(0.30 * 59.0, abs=1.0)
     assert rep["dose_mg"] == pytest.approx(25.0) and rep["dose_mg_per_kg"] == 100.0
-    expected = float(glycine_site_occupancy(rep["glycine_uM"]))
+    expected = float(glycine_site_occupancy(rep["glycine_uM"],
+                                            glycinamide_uM=rep["glycinamide_uM"]))
     assert rep["glycine_site_occupancy"] == pytest.approx(expected)
+    assert rep["glycine_site_occupancy_glycine_only"] == pytest.approx(
+        float(glycine_site_occupancy(rep["glycine_uM"])))
     assert rep["glycine_site_occupancy"] > rep["glycine_site_occupancy_baseline"]
 
     bathed = pk_report(cfg.replace({"bath.glycine_uM": 10.0, "bath.chlorokynurenate_uM": 5.0}))
     assert bathed["glycine_uM"] == pytest.approx(rep["glycine_uM"] + 10.0)
     assert bathed["glycine_baseline_uM"] == pytest.approx(rep["glycine_baseline_uM"] + 10.0)
     assert bathed["time_course"]["glycine_uM"][0] == pytest.approx(bathed["glycine_baseline_uM"])
-    expected = glycine_site_occupancy(bathed["glycine_uM"], chlorokynurenate_uM=5.0)
+    expected = glycine_site_occupancy(bathed["glycine_uM"], chlorokynurenate_uM=5.0,
+                                      glycinamide_uM=rep["glycinamide_uM"])
     assert bathed["glycine_site_occupancy"] == pytest.approx(float(expected))
 
 

@@ -92,3 +92,62 @@ def test_glyr_half_active_at_its_ec50():
     assert float(glyr_activation(100.0)) == pytest.approx(0.5, rel=1e-12)
     act = glyr_activation(np.logspace(-1, 4, 50))
     assert np.all(np.diff(act) > 0) and np.all((act > 0) & (act < 1))
+
+
+# --------------------------------------------------------------------------- glycinamide
+def test_no_glycinamide_leaves_the_glycine_law_exactly():
+    from sim.receptors import GLYCINE_SITE_EC50_UM, GLYCINE_SITE_HILL, GLYT1_LOCAL_FRACTION, hill
+
+    glycine = np.linspace(0.0, 50.0, 101)
+    expected = hill(GLYT1_LOCAL_FRACTION * glycine, GLYCINE_SITE_EC50_UM, GLYCINE_SITE_HILL)
+    np.testing.assert_allclose(glycine_site_occupancy(glycine), expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(glycine_site_occupancy(glycine, glycinamide_uM=0.0,
+                                                      glycinamide_efficacy=1.0),
+                               expected, rtol=1e-12, atol=0)
+    assert float(glycine_site_occupancy(0.0, glycinamide_uM=0.0)) == 0.0
+
+
+def test_glycinamide_alone_activates_when_efficacious():
+    for efficacy in (0.2, 0.5, 1.0):
+        on = glycine_site_occupancy(0.0, glycinamide_uM=30.0, glycinamide_efficacy=efficacy)
+        assert 0.0 < float(on) < efficacy
+    assert float(glycine_site_occupancy(0.0, glycinamide_uM=30.0, glycinamide_efficacy=0.0)) == 0
+    # at saturating glycinamide the site's activation tends to glycinamide's efficacy
+    assert float(glycine_site_occupancy(2.6, glycinamide_uM=1e7, glycinamide_efficacy=0.3)) == \
+        pytest.approx(0.3, abs=1e-4)
+    # a full agonist adds to glycine; a pure competitor (efficacy 0) takes from it
+    base = float(glycine_site_occupancy(2.6))
+    assert float(glycine_site_occupancy(2.6, glycinamide_uM=30.0, glycinamide_efficacy=1.0)) > base
+    assert float(glycine_site_occupancy(2.6, glycinamide_uM=30.0, glycinamide_efficacy=0.0)) < base
+    # 7-CK shifts both ligands
+    assert float(glycine_site_occupancy(0.0, glycinamide_uM=30.0, chlorokynurenate_uM=5.0)) < \
+        float(glycine_site_occupancy(0.0, glycinamide_uM=30.0))
+
+
+def test_glycinamide_efficacy_outside_unit_interval_is_refused():
+    with pytest.raises(ValueError, match="efficacy"):
+        glycine_site_occupancy(2.6, glycinamide_uM=1.0, glycinamide_efficacy=1.5)
+    with pytest.raises(ValueError, match=">= 0"):
+        glycine_site_occupancy(2.6, glycinamide_uM=-1.0)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+concentration = st.floats(min_value=0.0, max_value=1e6, allow_nan=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(glycine=concentration, glycinamide=concentration,
+       efficacy=st.floats(min_value=0.0, max_value=1.0),
+       ec50=st.floats(min_value=0.01, max_value=1e4), ck=st.floats(min_value=0.0, max_value=1e3))
+def test_two_ligand_activation_stays_inside_the_unit_interval(glycine, glycinamide, efficacy,
+                                                              ec50, ck):
+    occ = float(glycine_site_occupancy(glycine, glycinamide_uM=glycinamide,
+                                       glycinamide_efficacy=efficacy, glycinamide_ec50_uM=ec50,
+                                       chlorokynurenate_uM=ck))
+    assert np.isfinite(occ) and 0.0 <= occ < 1.0
+    if glycine > 1e-3 or (glycinamide > 1e-3 and efficacy > 1e-6):
+        assert occ > 0.0
+    # never above the larger efficacy of the two ligands present
+    assert occ <= max(1.0 if glycine > 0 else 0.0, efficacy if glycinamide > 0 else 0.0)

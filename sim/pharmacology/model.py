@@ -28,10 +28,15 @@ Equations (``cp = PLASMA/Vd``, ``cb = BRAIN/Vb``, ``x = GLYCINE/Vb``, concentrat
     dGLYCINE/dt    =  k_hyd GLYCINAMIDE - Vb k_r (Km_T + g0) x / (Km_T + g0 + x)
     dE/dt          = -k_inact (1 - blockB) E cb / (KmB + cb) + k_syn (1 - E)   (if enabled)
 
-The glycine state is the *excess* over the regional baseline ``g0``: GlyT1 uptake
+The glycine state is *tissue* glycine, carried as the excess over the regional baseline ``g0``
+on the extracellular scale (uM): its relative rise is the tissue rise Chapman & Hart measured.
+Extracellular glycine, what the receptors see, is read from it without a state of its own:
+``g0 + c x`` with the region's coupling ``c`` (``parameters.EXTRACELLULAR_COUPLING``), so the
+extracellular change is ``c`` times the tissue change. The tissue pool's dynamics: GlyT1 uptake
 ``VmaxT g / (Km_T + g)`` balanced by a basal release equal to its baseline value leaves, after
 subtracting that baseline, the clearance term above (slope ``k_r`` at baseline). With no drug every
 state and every rate is exactly 0 (and ``E`` exactly 1), so brain glycine is exactly ``g0``.
+The extracellular reading carries no mass: the mass balance is the tissue pool's.
 
 The sinks make the mass balance checkable: at any time the milacemide given equals
 ``DEPOT + PLASMA + BRAIN + GLYCINAMIDE + GLYCINE + UNABSORBED + EXCRETED + GLYCINAMIDE_EFFLUX +
@@ -55,6 +60,7 @@ from sim.pharmacology.parameters import (
     TAIL_AFTER_OBSERVATION_H,
     PkParameters,
     default_parameters,
+    mao_b_activity_factor,
 )
 
 # --------------------------------------------------------------------------- state layout
@@ -173,9 +179,11 @@ class DrugTimeCourse:
 
     The public part (other modules rely on it): ``t_h``, ``plasma_milacemide_uM``,
     ``brain_milacemide_uM``, ``glycinamide_uM`` (brain), ``glycine_uM`` (brain extracellular, the
-    region's, drug-driven only: no bath glycine), all numpy arrays on the same grid; and the floats
+    region's, drug-driven only: no bath glycine; what the receptors see), ``glycine_tissue_ratio``
+    (tissue glycine / its baseline), all numpy arrays on the same grid; and the floats
     ``observation_h`` (hours since the first dose: last dose + ``time_after_dose_h``),
-    ``glycine_uM_observed``, ``glycine_baseline_uM``, ``glycinamide_uM_observed``.
+    ``glycine_uM_observed``, ``glycine_baseline_uM``, ``glycinamide_uM_observed``,
+    ``glycine_tissue_ratio_observed``.
 
     The rest describes the run: the resolved regimen, the parameters, MAO-B's active fraction, and
     ``amounts_umol`` (every state and sink, for the mass balance; see :meth:`mass_balance_error`).
@@ -186,8 +194,10 @@ class DrugTimeCourse:
     brain_milacemide_uM: np.ndarray
     glycinamide_uM: np.ndarray
     glycine_uM: np.ndarray
+    glycine_tissue_ratio: np.ndarray
     observation_h: float
     glycine_uM_observed: float
+    glycine_tissue_ratio_observed: float
     glycine_baseline_uM: float
     glycinamide_uM_observed: float
     brain_milacemide_uM_observed: float
@@ -202,7 +212,16 @@ class DrugTimeCourse:
 
     @property
     def glycine_change_percent_observed(self) -> float:
+        """Extracellular glycine (what the receptor sees), percent change from baseline."""
         return 100.0 * (self.glycine_uM_observed - self.glycine_baseline_uM) / self.glycine_baseline_uM
+
+    @property
+    def glycine_tissue_change_percent_observed(self) -> float:
+        return 100.0 * (self.glycine_tissue_ratio_observed - 1.0)
+
+    @property
+    def glycine_tissue_umol_per_g_observed(self) -> float:
+        return self.parameters.tissue_glycine_umol_per_g * self.glycine_tissue_ratio_observed
 
     @property
     def observation_index(self) -> int:
@@ -230,18 +249,33 @@ def output_grid(
     return np.unique(np.concatenate([coarse, fine, dose_times_h, [observation_h, end_h]]))
 
 
-def simulate(drug, parameters: PkParameters | None = None) -> DrugTimeCourse:
-    """Integrate the regimen that ``drug`` (a :class:`sim.config.DrugConfig`) describes.
-
-    ``parameters`` replaces the defaults of :func:`default_parameters` (calibration, what-ifs); it
-    must match the config's species, route and region.
-    """
-    regimen = resolve_regimen(drug)
-    p = parameters or default_parameters(
+def parameters_for(drug, body_weight_kg: float | None = None) -> PkParameters:
+    """The default constants for a :class:`sim.config.DrugConfig` (its species, route, region,
+    inhibitors, MAO-B modifiers, PK scaling and coupling)."""
+    weight = body_weight_kg if body_weight_kg is not None else drug.body_weight_kg
+    return default_parameters(
         drug.species, drug.route, drug.region,
         mao_b_inhibitor=drug.mao_b_inhibitor, mao_a_inhibitor=drug.mao_a_inhibitor,
-        mao_b_inactivation=drug.mao_b_inactivation,
+        mao_b_inactivation=drug.mao_b_inactivation_on,
+        body_weight_kg=weight,
+        pk_scaling=drug.pk_scaling,
+        mao_b_activity=drug.mao_b_activity * mao_b_activity_factor(drug.age_years, drug.alzheimers),
+        extracellular_coupling=drug.extracellular_coupling,
     )
+
+
+def simulate(
+    drug, parameters: PkParameters | None = None, *, observation_only: bool = False,
+) -> DrugTimeCourse:
+    """Integrate the regimen that ``drug`` (a :class:`sim.config.DrugConfig`) describes.
+
+    ``parameters`` replaces the defaults of :func:`parameters_for` (calibration, what-ifs); it
+    must match the config's species, route and region. ``observation_only`` keeps just the dose
+    times, the observation and the end in the output grid (the values there are the same; ~3x
+    faster, for the thousands of runs of ``milasim uncertainty``).
+    """
+    regimen = resolve_regimen(drug)
+    p = parameters or parameters_for(drug, regimen.body_weight_kg)
     if (p.species, p.route, p.region) != (drug.species, drug.route, drug.region):
         raise ValueError("parameters were made for another species, route or region")
     vd_l = p.vd_l_per_kg * regimen.body_weight_kg
@@ -251,7 +285,11 @@ def simulate(drug, parameters: PkParameters | None = None) -> DrugTimeCourse:
     dose_times = regimen.dose_times_h()
     observation_h = regimen.last_dose_h + float(drug.time_after_dose_h)
     end_h = observation_h + TAIL_AFTER_OBSERVATION_H
-    grid = output_grid(dose_times, observation_h, end_h, regimen.last_dose_h - regimen.interval_h)
+    if observation_only:
+        grid = np.unique(np.concatenate([[0.0], dose_times, [observation_h, end_h]]))
+    else:
+        grid = output_grid(dose_times, observation_h, end_h,
+                           regimen.last_dose_h - regimen.interval_h)
 
     # Absolute tolerances on the scale of each state: a dose's worth of amount in the body, its
     # brain-water share in the brain states, and 1e-10 of MAO-B's active fraction.
@@ -295,7 +333,8 @@ def simulate(drug, parameters: PkParameters | None = None) -> DrugTimeCourse:
         out[:, mask] = ys
         dosed[mask] = given
 
-    glycine = p.glycine_baseline_uM + out[GLYCINE] / vb
+    tissue_ratio = 1.0 + out[GLYCINE] / vb / p.glycine_baseline_uM
+    glycine = p.glycine_baseline_uM + p.extracellular_coupling * out[GLYCINE] / vb
     i_obs = int(np.flatnonzero(grid == observation_h)[0])
     glycinamide = out[GLYCINAMIDE] / vb
     brain = out[BRAIN] / vb
@@ -306,8 +345,10 @@ def simulate(drug, parameters: PkParameters | None = None) -> DrugTimeCourse:
         brain_milacemide_uM=_read_only(brain),
         glycinamide_uM=_read_only(glycinamide),
         glycine_uM=_read_only(glycine),
+        glycine_tissue_ratio=_read_only(tissue_ratio),
         observation_h=float(observation_h),
         glycine_uM_observed=float(glycine[i_obs]),
+        glycine_tissue_ratio_observed=float(tissue_ratio[i_obs]),
         glycine_baseline_uM=float(p.glycine_baseline_uM),
         glycinamide_uM_observed=float(glycinamide[i_obs]),
         brain_milacemide_uM_observed=float(brain[i_obs]),

@@ -40,10 +40,19 @@ VD_L_PER_KG: dict[str, float] = {"rat": 1.0, "mouse": 1.0, "human": 1.0}
 # Plasma elimination half-life, h. §1: *assumed* "short half-life (order of 1-3 h)". Peripheral
 # metabolism is negligible (§1 rat PK), so this is renal/unchanged elimination.
 #   rat 1.5 h: assumed, inside 1-3 h; with the values below it keeps hippocampal glycine raised
-#     7 h after 400 mg/kg (§1 rat PK), see the calibration table.
-#   mouse 1.0 h: assumed (faster clearance of the smaller animal), inside 1-3 h.
-#   human 2.5 h: assumed, inside 1-3 h; no human PK in §1.
+#     7 h after 400 mg/kg (§1 rat PK), see the calibration table. The reference species.
+#   mouse and human, drug.pk_scaling = "allometric" (default): from the rat by allometry (§8):
+#     clearance ~ W^b, volume ~ W, so t1/2 = t1/2(rat) x (W / W_rat)^(1 - b); with b = 0.75 a
+#     25 g mouse gets 0.84 h and a 70 kg human 6.1 h.
+#   drug.pk_scaling = "fixed": the per-species values of milasim <= 0.4, each assumed inside 1-3 h
+#     (mouse 1.0 h, human 2.5 h): kept to reproduce older results.
 ELIMINATION_HALF_LIFE_H: dict[str, float] = {"rat": 1.5, "mouse": 1.0, "human": 2.5}
+REFERENCE_SPECIES = "rat"
+# Allometric exponent of clearance: 0.75 (the standard value, §8). Fitted exponents of small
+# molecules across mammals scatter around it; 0.65-0.85 is the range swept by `milasim uncertainty`
+# (assumed: no milacemide data in any species but the rat).
+ALLOMETRIC_CLEARANCE_EXPONENT = 0.75
+ALLOMETRIC_EXPONENT_RANGE = (0.65, 0.85)
 
 # Brain water volume, L: assumed from standard brain masses (rat 1.8 g, mouse 0.45 g, human
 # 1.4 kg) x 0.78 water fraction. Only the brain's share of the mass balance depends on it; the
@@ -92,6 +101,16 @@ MAO_A_SHARE = 0.08
 MAO_A_KM_UM = MAO_B_KM_UM
 MAO_A_VMAX_UM_PER_H = MAO_B_VMAX_UM_PER_H * MAO_A_SHARE / (1.0 - MAO_A_SHARE)
 
+# Brain MAO-B activity relative to the calibrated (rat) value, for a person. Human brain MAO-B rises
+# with age (PET: from age 50-60 on, Fowler et al. 1997) and is higher in Alzheimer's disease
+# (prefrontal +16 %, Kennedy et al. 2003; concentrated in astrocytes around plaques); §8.
+# - +7 % per decade past 40 years: assumed (the sources report a rise, not a slope we could carry);
+#   0-15 % per decade is the range `milasim uncertainty` sweeps.
+MAO_B_AGE_REFERENCE_YEARS = 40.0
+MAO_B_RISE_PER_DECADE = 0.07
+# - Alzheimer's: x 1.16, Kennedy et al. 2003 (prefrontal cortex), assumed to hold in every region.
+MAO_B_ALZHEIMERS_FACTOR = 1.16
+
 # Inhibitors, as the fraction of enzyme activity they remove (pre-treatment, constant block):
 # - L-deprenyl 2 mg/kg "almost completely prevented glycinamide formation" (§1): 0.98, assumed.
 DEPRENYL_MAO_B_BLOCK = 0.98
@@ -134,6 +153,37 @@ GLYCINE_CLEARANCE_PER_H: dict[str, float] = {
     "cortex": 9.53,
     "cerebellum": 3.34,
 }
+# The pool above is *tissue* glycine: its relative rise is what Chapman & Hart measured in tissue
+# extracts. Its absolute content, for reporting only: assumed 1.0 umol/g wet weight in each region
+# (the order of HPLC values for rat brain; not in §1-§2). The model's glycine excess is carried on
+# the extracellular scale (uM above a 2.6 uM baseline), so this number never enters the dynamics.
+TISSUE_GLYCINE_UMOL_PER_G: dict[str, float] = {"hippocampus": 1.0, "cortex": 1.0, "cerebellum": 1.0}
+
+# Extracellular glycine, what the receptor sees. Tissue content does not predict extracellular
+# overflow (§8, Acta Physiol Scand 1986), and the direct data disagree with the tissue rises:
+# microdialysis after 400-800 mg/kg found glycine raised in hippocampus and unchanged in frontal
+# cortex (Doheny, Nagaki & Patsalos), and the rat CSF rise was significant at 200 and 400 mg/kg,
+# not at 100 (§1). The model reads extracellular glycine as the regional baseline plus a fraction
+# (the coupling) of the tissue excess: extracellular change % = coupling x tissue change %.
+# No extra rate constant: nothing in the data resolves a lag between the two.
+# - cortex 0.0145: calibrated so that the frontal-cortex peak after 800 mg/kg is +5 %, half the
+#   +10 % a microdialysis study could tell from baseline (assumed detection limit); 0-0.029 (0 to
+#   +10 %) is the range swept.
+# - hippocampus 0.30: calibrated to the CSF finding, with the hippocampal extracellular rise as the
+#   CSF proxy (assumed): the rise at 100 mg/kg must stay below, and the rise at 200 mg/kg exceed,
+#   what the CSF study could detect. Baseline CSF glycine is 6.4 +/- 1.1 uM (§2), so a rise of
+#   1-2 SD (17-34 %); with the model's peaks (+61.5 % tissue at 100 mg/kg, +122 % at 200) the
+#   coupling lies in 0.14-0.55 (swept); 0.30 is the geometric middle, a 1.5 SD threshold.
+# - cerebellum 0.30: assumed equal to the hippocampus (no extracellular data); swept over the
+#   hippocampal range.
+# drug.extracellular_coupling overrides the region's value (1 = extracellular tracks tissue, what
+# milasim <= 0.4 assumed).
+EXTRACELLULAR_COUPLING: dict[str, float] = {"hippocampus": 0.30, "cortex": 0.0145, "cerebellum": 0.30}
+EXTRACELLULAR_COUPLING_RANGE: dict[str, tuple[float, float]] = {
+    "hippocampus": (0.14, 0.55),
+    "cortex": (0.0, 0.029),
+    "cerebellum": (0.14, 0.55),
+}
 
 # --------------------------------------------------------------------------- output grid
 # The time course covers the regimen up to the observation time and this much beyond it, h.
@@ -172,11 +222,51 @@ class PkParameters:
     glycine_baseline_uM: float
     glycine_clearance_per_h: float
     glyt1_km_uM: float
+    extracellular_coupling: float
+    tissue_glycine_umol_per_g: float
 
     @property
     def mao_b_content_uM(self) -> float:
         """MAO-B in brain water implied by Vmax and the inactivation constants (turnover r*k_inact)."""
         return self.mao_b_vmax_uM_per_h / (MAO_B_PARTITION_RATIO * self.mao_b_inactivation_per_h)
+
+
+def elimination_half_life_h(
+    species: str,
+    body_weight_kg: float | None = None,
+    *,
+    scaling: str = "allometric",
+    exponent: float = ALLOMETRIC_CLEARANCE_EXPONENT,
+    reference_half_life_h: float | None = None,
+) -> float:
+    """Plasma half-life of milacemide (h) for a species and body weight.
+
+    ``"allometric"``: the rat's half-life (``reference_half_life_h``, default the table's 1.5 h)
+    times ``(W / W_rat)^(1 - exponent)``, clearance scaling as W^exponent and volume as W^1.
+    ``"fixed"``: the table's value for the species (milasim <= 0.4).
+    """
+    if scaling == "fixed":
+        return ELIMINATION_HALF_LIFE_H[species]
+    if scaling != "allometric":
+        raise ValueError(f"unknown PK scaling {scaling!r}; expected 'allometric' or 'fixed'")
+    weight = BODY_WEIGHT_KG[species] if body_weight_kg is None else float(body_weight_kg)
+    ref = ELIMINATION_HALF_LIFE_H[REFERENCE_SPECIES] if reference_half_life_h is None \
+        else float(reference_half_life_h)
+    return ref * (weight / BODY_WEIGHT_KG[REFERENCE_SPECIES]) ** (1.0 - exponent)
+
+
+def mao_b_activity_factor(
+    age_years: float | None = None, alzheimers: bool = False, *,
+    rise_per_decade: float = MAO_B_RISE_PER_DECADE,
+) -> float:
+    """Brain MAO-B activity relative to the calibrated value: the age rise past 40 years and the
+    Alzheimer's factor (each 1 when not given)."""
+    factor = 1.0
+    if age_years is not None:
+        factor *= 1.0 + rise_per_decade * max(0.0, float(age_years) - MAO_B_AGE_REFERENCE_YEARS) / 10
+    if alzheimers:
+        factor *= MAO_B_ALZHEIMERS_FACTOR
+    return factor
 
 
 def default_parameters(
@@ -187,8 +277,17 @@ def default_parameters(
     mao_b_inhibitor: str = "none",
     mao_a_inhibitor: str = "none",
     mao_b_inactivation: bool = False,
+    body_weight_kg: float | None = None,
+    pk_scaling: str = "allometric",
+    mao_b_activity: float = 1.0,
+    extracellular_coupling: float | None = None,
 ) -> PkParameters:
-    """The published / assumed constants above for one species, route, region and inhibitor set."""
+    """The published / assumed constants above for one species, route, region and inhibitor set.
+
+    ``body_weight_kg`` and ``pk_scaling`` set the elimination half-life
+    (:func:`elimination_half_life_h`); ``mao_b_activity`` multiplies MAO-B's Vmax (age, disease,
+    what-ifs); ``extracellular_coupling`` replaces the region's calibrated value.
+    """
     for name, value, allowed in (
         ("species", species, BODY_WEIGHT_KG),
         ("route", route, BIOAVAILABILITY),
@@ -200,18 +299,23 @@ def default_parameters(
         raise ValueError(f"unknown MAO-B inhibitor {mao_b_inhibitor!r}")
     if mao_a_inhibitor not in ("none", "clorgyline"):
         raise ValueError(f"unknown MAO-A inhibitor {mao_a_inhibitor!r}")
+    if mao_b_activity < 0:
+        raise ValueError(f"MAO-B activity must be >= 0, got {mao_b_activity}")
+    half_life = elimination_half_life_h(species, body_weight_kg, scaling=pk_scaling)
+    coupling = EXTRACELLULAR_COUPLING[region] if extracellular_coupling is None \
+        else float(extracellular_coupling)
     return PkParameters(
         species=species,
         route=route,
         region=region,
         vd_l_per_kg=VD_L_PER_KG[species],
-        elimination_per_h=math.log(2.0) / ELIMINATION_HALF_LIFE_H[species],
+        elimination_per_h=math.log(2.0) / half_life,
         brain_water_l=BRAIN_WATER_L[species],
         absorption_per_h=ABSORPTION_RATE_PER_H.get(route, 0.0),
         bioavailability=BIOAVAILABILITY[route],
         bbb_exchange_per_h=math.log(2.0) / BBB_EQUILIBRATION_HALF_TIME_H,
         brain_plasma_partition=BRAIN_PLASMA_PARTITION,
-        mao_b_vmax_uM_per_h=MAO_B_VMAX_UM_PER_H,
+        mao_b_vmax_uM_per_h=MAO_B_VMAX_UM_PER_H * mao_b_activity,
         mao_b_km_uM=MAO_B_KM_UM,
         mao_a_vmax_uM_per_h=MAO_A_VMAX_UM_PER_H,
         mao_a_km_uM=MAO_A_KM_UM,
@@ -225,4 +329,6 @@ def default_parameters(
         glycine_baseline_uM=GLYCINE_BASELINE_UM[region],
         glycine_clearance_per_h=GLYCINE_CLEARANCE_PER_H[region],
         glyt1_km_uM=GLYT1_KM_UM,
+        extracellular_coupling=coupling,
+        tissue_glycine_umol_per_g=TISSUE_GLYCINE_UMOL_PER_G[region],
     )

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from sim.pharmacology.model import DrugTimeCourse, simulate
-from sim.receptors import glycine_site_occupancy, glyr_activation
+from sim.pharmacology.parameters import MAO_B_VMAX_UM_PER_H
+from sim.receptors import glyr_activation
 
 ROUTE_LABEL = {"ip": "i.p.", "oral": "oral", "iv": "i.v."}
 #: Significant digits kept in the time-course lists (keeps the JSON short; the solver's own
@@ -40,7 +41,12 @@ def _course(tc: DrugTimeCourse, bath_glycine_uM: float) -> dict[str, list[float]
 
 
 def pk_report(cfg) -> dict[str, Any]:
-    """Everything ``milasim pk`` shows, for a :class:`sim.config.Config`; JSON-serialisable."""
+    """Everything ``milasim pk`` shows, for a :class:`sim.config.Config`; JSON-serialisable.
+
+    ``glycine_uM`` and ``glycine_change_percent`` are extracellular glycine, what the receptor
+    sees; the tissue rise (what tissue extracts measure) is ``glycine_tissue_change_percent``."""
+    from sim.conditions import site_activation
+
     drug, bath = cfg.drug, cfg.bath
     tc = simulate(drug)
     reg = tc.regimen
@@ -65,7 +71,7 @@ def pk_report(cfg) -> dict[str, Any]:
         "observation_h": tc.observation_h,
         "mao_b_inhibitor": drug.mao_b_inhibitor,
         "mao_a_inhibitor": drug.mao_a_inhibitor,
-        "mao_b_inactivation": bool(drug.mao_b_inactivation),
+        "mao_b_inactivation": drug.mao_b_inactivation_on,
         "plasma_milacemide_uM": tc.plasma_milacemide_uM_observed,
         "brain_milacemide_uM": tc.brain_milacemide_uM_observed,
         "glycinamide_uM": tc.glycinamide_uM_observed,
@@ -78,10 +84,18 @@ def pk_report(cfg) -> dict[str, Any]:
         "glycine_change_percent": 100.0 * (glycine - baseline) / baseline,
         "glycine_peak_uM": float(tc.glycine_uM[i_peak]) + bath_gly,
         "glycine_peak_h": float(tc.t_h[i_peak]),
-        "glycine_site_occupancy": float(glycine_site_occupancy(glycine, chlorokynurenate_uM=ck)),
-        "glycine_site_occupancy_baseline": float(
-            glycine_site_occupancy(baseline, chlorokynurenate_uM=ck)
-        ),
+        "glycine_extracellular_uM": glycine,
+        "glycine_extracellular_change_percent": 100.0 * (glycine - baseline) / baseline,
+        "glycine_tissue_change_percent": tc.glycine_tissue_change_percent_observed,
+        "glycine_tissue_umol_per_g": tc.glycine_tissue_umol_per_g_observed,
+        "glycine_tissue_baseline_umol_per_g": tc.parameters.tissue_glycine_umol_per_g,
+        "extracellular_coupling": tc.parameters.extracellular_coupling,
+        "elimination_half_life_h": float(np.log(2.0) / tc.parameters.elimination_per_h),
+        "mao_b_activity": tc.parameters.mao_b_vmax_uM_per_h / MAO_B_VMAX_UM_PER_H,
+        "pk_scaling": drug.pk_scaling,
+        "glycine_site_occupancy": site_activation(cfg, glycine, tc.glycinamide_uM_observed),
+        "glycine_site_occupancy_baseline": site_activation(cfg, baseline),
+        "glycine_site_occupancy_glycine_only": site_activation(cfg, glycine),
         "glyr_activation": float(glyr_activation(glycine)),
         "glyr_activation_baseline": float(glyr_activation(baseline)),
         "mass_balance_error_umol": float(np.max(np.abs(tc.mass_balance_error()))),
@@ -141,6 +155,9 @@ def format_pk_table(report: dict[str, Any]) -> str:
     )
     rows: list[tuple[str, str, str] | None] = [
         ("body weight", _num(report["body_weight_kg"]), "kg"),
+        ("elimination half-life", _num(report["elimination_half_life_h"]),
+         f"h ({report['pk_scaling']})"),
+        ("MAO-B activity", _num(report["mao_b_activity"]), "x the rat's calibrated value"),
         ("dose", _num(report["dose_mg_per_kg"]), "mg/kg"),
         ("dose", _num(report["dose_mg"]), "mg"),
         ("doses", f"{report['n_doses']}", f"({report['doses_per_day']}/day x {report['days']} d)"),
@@ -153,13 +170,17 @@ def format_pk_table(report: dict[str, Any]) -> str:
         ("glycine, bath", _num(report["bath_glycine_uM"]), "uM"),
         ("glycine (extracellular)", _num(report["glycine_uM"]), "uM"),
         ("glycine baseline", _num(report["glycine_baseline_uM"]), "uM"),
-        ("glycine change", f"{report['glycine_change_percent']:+.1f}", "%"),
+        ("glycine change", f"{report['glycine_change_percent']:+.1f}",
+         f"% (x {_num(report['extracellular_coupling'])} of the tissue change)"),
+        ("tissue glycine change", f"{report['glycine_tissue_change_percent']:+.1f}", "%"),
         ("glycine peak", _num(report["glycine_peak_uM"]),
          f"uM at t = {_num(report['glycine_peak_h'])} h"),
         None,
         ("7-chlorokynurenate", _num(report["chlorokynurenate_uM"]), "uM"),
         ("NMDA glycine-site occupancy", f"{report['glycine_site_occupancy']:.3f}", ""),
         ("  at baseline", f"{report['glycine_site_occupancy_baseline']:.3f}", ""),
+        ("  glycine alone", f"{report['glycine_site_occupancy_glycine_only']:.3f}",
+         "(without glycinamide)"),
         ("GlyR activation", f"{report['glyr_activation']:.2e}", ""),
         ("  at baseline", f"{report['glyr_activation_baseline']:.2e}", ""),
     ]
