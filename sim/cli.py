@@ -42,6 +42,7 @@ examples:
   milasim run configs/epileptiform.toml --set drug.dose_mg_per_kg=100
   milasim sweep experiments/dose_comparison.toml --workers 2
   milasim pk configs/default.toml --set drug.dose_mg_per_kg=400
+  milasim uncertainty experiments/occupancy_uncertainty.toml --workers 2
   milasim validate experiments/seizure_dose_response.toml
   milasim compare results/a results/b --out results/a_vs_b
   milasim <verb> --help   (each verb's options and examples)"""
@@ -73,6 +74,17 @@ VERBS = {
         ["milasim pk configs/default.toml --set drug.dose_mg_per_kg=100",
          "milasim pk configs/default.toml --set drug.species=human --set drug.dose_mg=400",
          "milasim pk configs/default.toml --json | python -m json.tool"],
+    ),
+    "uncertainty": (
+        "spread and sensitivity of the dose -> receptor link",
+        ("Global sensitivity and uncertainty analysis over the drug model's assumed constants "
+         "(each declared with its range and source): Morris screening, then Sobol indices "
+         "(SALib), the samples run on Dask as sweeps are (finished blocks kept, --resume). "
+         "Writes OUT/uncertainty.json, uncertainty.csv, uncertainty.md and one figure per "
+         "output."),
+        ["milasim uncertainty experiments/occupancy_uncertainty.toml --workers 2",
+         "milasim uncertainty experiments/translation_uncertainty.toml --resume",
+         "milasim uncertainty experiments/occupancy_uncertainty.toml --set uncertainty.samples=64"],
     ),
     "compare": (
         "metrics side by side across runs or sweeps",
@@ -139,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="keep finished runs, do the rest")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
+    p = _verb(sub, "uncertainty")
+    p.add_argument("experiment", type=Path, help="an uncertainty experiment file (TOML with an "
+                   "[uncertainty] table), e.g. experiments/occupancy_uncertainty.toml")
+    _add_set(p)
+    p.add_argument("--out", type=Path, help="output folder (default results/<experiment stem>/)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://host:port")
+    p.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge"],
+                   help="where the workers come from (default local, or [cluster] in the file)")
+    p.add_argument("--resume", action="store_true", help="keep finished blocks, do the rest")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
     p = _verb(sub, "pk")
     p.add_argument("config", type=Path, help="a config file (its [drug] section is used)")
     _add_set(p)
@@ -180,6 +204,11 @@ def _version() -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.config import load_config, read_toml
 
+    if "uncertainty" in read_toml(args.config):
+        from sim.uncertainty import load_uncertainty
+
+        print(load_uncertainty(args.config, args.overrides).describe())
+        return 0
     if "sweep" in read_toml(args.config) or any(o.startswith("sweep.") for o in args.overrides):
         from sim.sweeps.plan import describe_plan, plan_experiment
 
@@ -283,6 +312,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    from sim.uncertainty import run_uncertainty
+
+    report = run_uncertainty(
+        args.experiment, args.overrides, args.out, workers=args.workers,
+        scheduler=args.scheduler, cluster=args.cluster, resume=args.resume, quiet=args.quiet,
+    )
+    return report.exit_code
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.engine import compile_flags
     from sim.sweeps import run_sweep
@@ -303,6 +342,7 @@ COMMANDS = {
     "export": cmd_export,
     "compare": cmd_compare,
     "sweep": cmd_sweep,
+    "uncertainty": cmd_uncertainty,
 }
 
 

@@ -171,7 +171,7 @@ class MechanismsConfig(Section):
     # uncertainty` sweeps them (sim/receptors.py).
     glycinamide_at_site: bool = True
     glycinamide_ec50_uM: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] = 30.0
-    glycinamide_efficacy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
+    glycinamide_efficacy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.7
 
 
 class NetworkConfig(Section):
@@ -736,6 +736,9 @@ def resolve(raw: Mapping[str, Any], overrides: Iterable[tuple[str, Any]] = ()) -
     raw = copy.deepcopy(dict(raw))
     if "sweep" in raw:
         raise ConfigError("sweep: this is an experiment file; run it with `milasim sweep`")
+    if "uncertainty" in raw:
+        raise ConfigError("uncertainty: this is an uncertainty experiment; run it with "
+                          "`milasim uncertainty`")
     for key, value in overrides:
         set_dotted(raw, key, value)
     try:

@@ -35,11 +35,13 @@ GLYT1_LOCAL_FRACTION = 0.15
 # Neuropharmacology 29:1075; docs/literature.md §8): it acts at the site itself. No affinity or
 # efficacy has been measured, so both are assumed and swept by ``milasim uncertainty``:
 # - EC50 30 uM at the receptor, 60x weaker than glycine (range 3-300 uM);
-# - efficacy 0.5 of glycine's (a partial agonist; range 0-1; 0 = a pure competitor);
+# - efficacy 0.7 of glycine's (range 0.4-1). Rao et al. saw glycinamide raise glycine-site
+#   activity in vivo more than glycine did; a ligand whose efficacy were below the site's resting
+#   activation (~0.4 here) would have lowered it, so 0.4 is the floor and 0.7 the middle;
 # - Hill coefficient that of glycine (same site);
 # - glycinamide is not a GlyT1 substrate (assumed), so the site sees the bulk level.
 GLYCINAMIDE_SITE_EC50_UM = 30.0
-GLYCINAMIDE_EFFICACY = 0.5
+GLYCINAMIDE_EFFICACY = 0.7
 
 # --- 7-chlorokynurenate, competitive at the glycine site. Ki assumed 0.56 uM, the IC50 for
 # [3H]glycine displacement reported by Kemp et al. 1988 (PNAS 85:6547); not in docs/literature.md.

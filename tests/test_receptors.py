@@ -7,11 +7,17 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.receptors import (
     CHLOROKYNURENATE_KI_UM,
+    GLYCINE_SITE_EC50_UM,
+    GLYCINE_SITE_HILL,
+    GLYT1_LOCAL_FRACTION,
     glycine_site_occupancy,
     glyr_activation,
+    hill,
     mg_block,
 )
 
@@ -96,8 +102,6 @@ def test_glyr_half_active_at_its_ec50():
 
 # --------------------------------------------------------------------------- glycinamide
 def test_no_glycinamide_leaves_the_glycine_law_exactly():
-    from sim.receptors import GLYCINE_SITE_EC50_UM, GLYCINE_SITE_HILL, GLYT1_LOCAL_FRACTION, hill
-
     glycine = np.linspace(0.0, 50.0, 101)
     expected = hill(GLYT1_LOCAL_FRACTION * glycine, GLYCINE_SITE_EC50_UM, GLYCINE_SITE_HILL)
     np.testing.assert_allclose(glycine_site_occupancy(glycine), expected, rtol=1e-12, atol=0)
@@ -130,9 +134,6 @@ def test_glycinamide_efficacy_outside_unit_interval_is_refused():
     with pytest.raises(ValueError, match=">= 0"):
         glycine_site_occupancy(2.6, glycinamide_uM=-1.0)
 
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 concentration = st.floats(min_value=0.0, max_value=1e6, allow_nan=False)
 

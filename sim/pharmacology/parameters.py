@@ -332,3 +332,72 @@ def default_parameters(
         extracellular_coupling=coupling,
         tissue_glycine_umol_per_g=TISSUE_GLYCINE_UMOL_PER_G[region],
     )
+
+
+# --------------------------------------------------------------------------- uncertainty
+@dataclass(frozen=True)
+class Uncertain:
+    """An assumed constant of the dose -> receptor link, with the range `milasim uncertainty`
+    samples it over (uniformly, or log-uniformly when ``log``) and where that range comes from."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    log: bool
+    source: str
+
+
+def _uncertain_parameters() -> tuple[Uncertain, ...]:
+    from sim.receptors import (
+        GLYCINAMIDE_EFFICACY,
+        GLYCINAMIDE_SITE_EC50_UM,
+        GLYCINE_SITE_EC50_UM,
+        GLYCINE_SITE_HILL,
+        GLYT1_LOCAL_FRACTION,
+    )
+
+    hip = EXTRACELLULAR_COUPLING_RANGE["hippocampus"]  # other regions: uncertain_bounds()
+    return (
+        Uncertain("rat_half_life_h", ELIMINATION_HALF_LIFE_H["rat"], 1.0, 3.0, "h", False,
+                  "§1: 'short half-life (order of 1-3 h)', assumed"),
+        Uncertain("allometric_exponent", ALLOMETRIC_CLEARANCE_EXPONENT,
+                  *ALLOMETRIC_EXPONENT_RANGE, "1", False,
+                  "standard 0.75 (§8); 0.65-0.85 assumed spread of fitted exponents"),
+        Uncertain("brain_plasma_partition", BRAIN_PLASMA_PARTITION, 0.05, 0.5, "1", True,
+                  "assumed: 0.15 keeps rat brain milacemide below MAO-B's Km (glycinamide linear in "
+                  "dose, §1); x 0.3 to x 3 of it"),
+        Uncertain("mao_b_activity", 1.0, 0.5, 3.0, "x rat", True,
+                  "assumed: brain MAO-B of a mouse or a person relative to the rat's (no effect "
+                  "on rat cases); human brain monoamine oxidase is mostly B-type, rat brain's "
+                  "mostly A-type"),
+        Uncertain("glycinamide_hydrolysis_per_h", GLYCINAMIDE_HYDROLYSIS_PER_H, 0.1, 1.0, "1/h",
+                  True, "assumed (no measured rate); x 0.3 to x 3 of the default"),
+        Uncertain("extracellular_coupling", EXTRACELLULAR_COUPLING["hippocampus"], *hip, "1",
+                  False, "CSF rise undetectable at 100, detectable at 200 mg/kg, threshold 1-2 "
+                  "SD of baseline CSF glycine (§1, §2); for the case's region"),
+        Uncertain("glyt1_local_fraction", GLYT1_LOCAL_FRACTION, 0.05, 1.0, "1", True,
+                  "assumed: GlyT1 lowers glycine at the receptor (Supplisson & Bergman 1997); "
+                  "1 = no local depletion"),
+        Uncertain("glycine_site_ec50_uM", GLYCINE_SITE_EC50_UM, 0.3, 3.0, "uM", True,
+                  "GluN2B 0.3-0.7 uM to GluN2A 1-3 uM (§2)"),
+        Uncertain("glycine_site_hill", GLYCINE_SITE_HILL, 1.2, 1.5, "1", False, "§2: 1.2-1.5"),
+        Uncertain("glycinamide_ec50_uM", GLYCINAMIDE_SITE_EC50_UM, 3.0, 300.0, "uM", True,
+                  "assumed, no measurement (Rao et al. 1990 show action, not potency)"),
+        Uncertain("glycinamide_efficacy", GLYCINAMIDE_EFFICACY, 0.4, 1.0, "1", False,
+                  "assumed: from the site's resting activation (below it glycinamide would "
+                  "lower activity, against Rao et al. 1990) to a full agonist"),
+    )
+
+
+#: Every assumed constant `milasim uncertainty` samples for the drug model, by name.
+UNCERTAIN_PARAMETERS: dict[str, Uncertain] = {u.name: u for u in _uncertain_parameters()}
+
+
+def uncertain_bounds(name: str, region: str = "hippocampus") -> tuple[float, float]:
+    """The sampled range of an uncertain parameter; the extracellular coupling's is the region's."""
+    if name == "extracellular_coupling":
+        return EXTRACELLULAR_COUPLING_RANGE[region]
+    u = UNCERTAIN_PARAMETERS[name]
+    return u.low, u.high
