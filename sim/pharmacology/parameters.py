@@ -368,10 +368,12 @@ def _uncertain_parameters() -> tuple[Uncertain, ...]:
         Uncertain("brain_plasma_partition", BRAIN_PLASMA_PARTITION, 0.05, 0.5, "1", True,
                   "assumed: 0.15 keeps rat brain milacemide below MAO-B's Km (glycinamide linear in "
                   "dose, §1); x 0.3 to x 3 of it"),
-        Uncertain("mao_b_activity", 1.0, 0.5, 3.0, "x rat", True,
-                  "assumed: brain MAO-B of a mouse or a person relative to the rat's (no effect "
-                  "on rat cases); human brain monoamine oxidase is mostly B-type, rat brain's "
-                  "mostly A-type"),
+        Uncertain("mao_b_activity_mouse", 1.0, 0.7, 1.4, "x rat", True,
+                  "assumed: mouse brain MAO-B relative to the rat's (acts on mouse cases only); "
+                  "two rodents, so within x 0.7-1.4"),
+        Uncertain("mao_b_activity_human", 1.0, 0.5, 3.0, "x rat", True,
+                  "assumed: human brain MAO-B relative to the rat's (acts on human cases only); "
+                  "human brain monoamine oxidase is mostly B-type, rat brain's mostly A-type"),
         Uncertain("glycinamide_hydrolysis_per_h", GLYCINAMIDE_HYDROLYSIS_PER_H, 0.1, 1.0, "1/h",
                   True, "assumed (no measured rate); x 0.3 to x 3 of the default"),
         Uncertain("extracellular_coupling", EXTRACELLULAR_COUPLING["hippocampus"], *hip, "1",

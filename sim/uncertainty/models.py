@@ -159,7 +159,7 @@ class DrugModel:
                 drug.species, regimen.body_weight_kg, scaling=drug.pk_scaling,
                 exponent=float(v["allometric_exponent"]),
                 reference_half_life_h=float(v["rat_half_life_h"]))
-        species_mao_b = 1.0 if drug.species == "rat" else float(v["mao_b_activity"])
+        species_mao_b = 1.0 if drug.species == "rat" else float(v[f"mao_b_activity_{drug.species}"])
         age = mao_b_activity_factor(drug.age_years, drug.alzheimers)
         changes = {
             "elimination_per_h": math.log(2.0) / half_life,

@@ -175,18 +175,19 @@ def _match_dose(model: DrugModel, index: int, target: float, output: str, label:
     column = list(model.outputs).index(output)
     cfg = model.configs[index]
     defaults = [p.default for p in model.parameters]
+    lo, hi = MATCH_DOSE_RANGE_MG_PER_KG
 
     def value(dose: float) -> float:
+        dose = min(max(dose, lo), hi)  # exp(log(x)) may step past the bracket by an ulp
         probe = DrugModel([label], [cfg.replace({"drug.dose_mg_per_kg": dose})],
                           [p.name for p in model.parameters], anchor=model.anchor)
         return float(probe.evaluate([defaults])[0, 0, column]) - target
 
-    lo, hi = MATCH_DOSE_RANGE_MG_PER_KG
     if value(lo) > 0 or value(hi) < 0:
         raise ConfigError(f"uncertainty.cases {label!r}: no dose in {lo:g}-{hi:g} mg/kg gives "
                           f"{output} = {target:.4g}")
-    dose = math.exp(brentq(lambda x: value(math.exp(x)), math.log(lo), math.log(hi),
-                           xtol=1e-10, rtol=1e-10))
+    dose = min(max(math.exp(brentq(lambda x: value(math.exp(x)), math.log(lo), math.log(hi),
+                                   xtol=1e-10, rtol=1e-10)), lo), hi)
     model.configs[index] = cfg.replace({"drug.dose_mg_per_kg": dose})
     return dose
 
