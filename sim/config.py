@@ -96,7 +96,9 @@ class DrugConfig(Section):
     mao_a_inhibitor: Literal["none", "clorgyline"] = "none"
     # Mechanism-based (suicide) inactivation of MAO-B by milacemide (Silverman et al. 1993).
     # None (default): on for regimens of more than one day, where lost enzyme accumulates; off for
-    # a single day, where it removes < 1 % of MAO-B (docs/pharmacology.md).
+    # a single day, the setting the rat calibration was made with (one 100 mg/kg dose inactivates
+    # 10 % of rat MAO-B and lowers the 3-h glycine rise by 3 percentage points;
+    # docs/pharmacology.md).
     mao_b_inactivation: bool | None = None
     # How mouse and human PK follow from the calibrated rat: "allometric" (clearance ~ W^0.75,
     # volumes ~ W; human t1/2 6.1 h at 70 kg) or "fixed" (milasim <= 0.4's assumed per-species

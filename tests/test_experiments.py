@@ -15,7 +15,10 @@ from sim.figures.sweep import choose_factors
 from sim.sweeps.table import SweepTable
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
+ALL_FILES = sorted((ROOT / "experiments").glob("*.toml"))
+#: sweep experiments ([sweep]) and uncertainty experiments ([uncertainty], milasim uncertainty)
+EXPERIMENTS = [p for p in ALL_FILES if "[uncertainty]" not in p.read_text()]
+UNCERTAINTY_EXPERIMENTS = [p for p in ALL_FILES if "[uncertainty]" in p.read_text()]
 
 
 def header(path: Path) -> str:
@@ -43,6 +46,23 @@ def test_experiment_loads_validates_and_has_a_header(path):
     text = header(path).lower()
     for word in ("question", "expected", "source"):
         assert word in text, f"{path.name}: the header comment names no {word}"
+
+
+@pytest.mark.parametrize("path", UNCERTAINTY_EXPERIMENTS, ids=lambda p: p.stem)
+def test_uncertainty_experiment_loads_and_has_a_header(path):
+    from sim.uncertainty import load_uncertainty
+
+    exp = load_uncertainty(path)
+    assert len(exp.model.labels) >= 2 and exp.total_runs > 1000
+    text = header(path).lower()
+    for word in ("question", "expected", "source", "run:"):
+        assert word in text, f"{path.name}: the header comment names no {word}"
+
+
+def test_every_experiment_file_is_one_kind_or_the_other():
+    assert {p.stem for p in UNCERTAINTY_EXPERIMENTS} >= {"occupancy_uncertainty",
+                                                         "translation_uncertainty"}
+    assert len(EXPERIMENTS) + len(UNCERTAINTY_EXPERIMENTS) == len(ALL_FILES)
 
 
 def _table(path: Path) -> SweepTable:

@@ -336,9 +336,11 @@ def simulate(
     tissue_ratio = 1.0 + out[GLYCINE] / vb / p.glycine_baseline_uM
     glycine = p.glycine_baseline_uM + p.extracellular_coupling * out[GLYCINE] / vb
     i_obs = int(np.flatnonzero(grid == observation_h)[0])
-    glycinamide = out[GLYCINAMIDE] / vb
-    brain = out[BRAIN] / vb
-    plasma = out[PLASMA] / vd_l
+    # long after a dose the solver leaves amounts of ~-1e-12 uM: concentrations are clipped at 0
+    # (the amounts, and with them the mass balance, are not)
+    glycinamide = np.maximum(out[GLYCINAMIDE] / vb, 0.0)
+    brain = np.maximum(out[BRAIN] / vb, 0.0)
+    plasma = np.maximum(out[PLASMA] / vd_l, 0.0)
     return DrugTimeCourse(
         t_h=_read_only(grid),
         plasma_milacemide_uM=_read_only(plasma),

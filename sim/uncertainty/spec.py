@@ -81,7 +81,7 @@ class UncertaintySpec(BaseModel):
     @classmethod
     def _power_of_two(cls, n: int) -> int:
         if n & (n - 1):
-            raise ValueError(f"must be a power of 2 (Sobol sequences), got {n}")
+            raise ValueError(f"uncertainty.samples must be a power of 2 (Sobol sequences), got {n}")
         return n
 
 
@@ -209,7 +209,9 @@ def load_uncertainty(path: str | Path, overrides=()) -> UncertaintyExperiment:
     try:
         spec = UncertaintySpec.model_validate(table)
     except ValidationError as exc:
-        raise ConfigError(f"uncertainty.{describe_error(exc.errors()[0])}") from None
+        text = describe_error(exc.errors()[0])
+        raise ConfigError(text if text.startswith(UNCERTAINTY) else f"{UNCERTAINTY}.{text}") \
+            from None
 
     cluster = None
     if cluster_table is not None or cluster_overrides:
