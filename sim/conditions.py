@@ -14,7 +14,10 @@ baseline + bath glycine):
 - ``nmda_coagonism = false``: NMDA occupancy stays at the no-drug level in every cell;
 - ``nmda_on_interneurons = false``: interneuron NMDA occupancy stays at the no-drug level;
 - ``tonic_glyr = false``: no tonic GlyR conductance at all (GlyR activation 0);
-- ``glycinamide_at_site = false``: glycinamide does not reach the glycine site.
+- ``glycinamide_at_site = false``: glycinamide does not reach the glycine site;
+- ``coagonist_pool``: ``"dserine_synaptic"`` keeps *synaptic* activation at the no-drug level
+  (D-serine, unchanged by the drug) and gives the drug-raised level to the extrasynaptic
+  receptors; ``"bulk"`` and ``"glycine_synaptic"`` give it to both.
 
 "Occupancy" is the site's activation by its two ligands, glycine (extracellular, what the drug
 module calls ``glycine_uM``) and glycinamide (:func:`sim.receptors.glycine_site_occupancy`):
@@ -65,6 +68,7 @@ class ReceptorState:
     glycine_drug_uM: float
     occupancy: Mapping[str, Levels]
     occupancy_baseline: float
+    occupancy_extrasynaptic: Mapping[str, Levels]
     glyr_activation: Levels
     apv_unblocked: float
     gaba_unblocked: float
@@ -92,6 +96,8 @@ class ReceptorState:
         for pop, levels in self.occupancy.items():
             out[f"occupancy_{pop}_before"] = (levels.before, "1")
             out[f"occupancy_{pop}_after"] = (levels.after, "1")
+        for pop, levels in self.occupancy_extrasynaptic.items():
+            out[f"occupancy_extrasynaptic_{pop}_before"] = (levels.before, "1")
         out.update({
             "glyr_activation_before": (self.glyr_activation.before, "1"),
             "glyr_activation_after": (self.glyr_activation.after, "1"),
@@ -158,17 +164,23 @@ def receptor_state(cfg: Config, drug: DrugTimeCourse | None = None) -> ReceptorS
     def occ(glycine_uM: float, glycinamide_uM: float = 0.0) -> float:
         return site_activation(cfg, glycine_uM, glycinamide_uM)
 
-    def at(bath_glycine_uM: float) -> tuple[float, dict[str, float], float]:
+    def at(bath_glycine_uM: float):
+        """(glycine, synaptic activation, extrasynaptic activation, GlyR) at a bath level."""
         with_drug = drug_gly + bath_glycine_uM
         without = region_baseline + bath_glycine_uM
-        occ_exc = occ(with_drug, glycinamide) if mech.nmda_coagonism else occ(without)
-        occ_inh = occ_exc if mech.nmda_on_interneurons else occ(without)
+        raised = occ(with_drug, glycinamide) if mech.nmda_coagonism else occ(without)
+        raised_inh = raised if mech.nmda_on_interneurons else occ(without)
+        ext = {"exc": raised, "inh": raised_inh}
+        # D-serine gates the synapses: the drug does not move them (bath glycine, in a slice,
+        # still reaches every receptor)
+        syn = ({"exc": occ(without), "inh": occ(without)}
+               if mech.coagonist_pool == "dserine_synaptic" else dict(ext))
         glyr = float(glyr_activation(with_drug)) if mech.tonic_glyr else 0.0
-        return with_drug, {"exc": occ_exc, "inh": occ_inh}, glyr
+        return with_drug, syn, ext, glyr
 
-    gly_before, occ_before, glyr_before = at(bath.glycine_uM)
-    gly_after, occ_after, glyr_after = (at(washin) if washin is not None
-                                        else (gly_before, occ_before, glyr_before))
+    gly_before, occ_before, ext_before, glyr_before = at(bath.glycine_uM)
+    gly_after, occ_after, ext_after, glyr_after = (
+        at(washin) if washin is not None else (gly_before, occ_before, ext_before, glyr_before))
     regimen = drug.regimen
     return ReceptorState(
         glycine_uM=Levels(gly_before, gly_after),
@@ -176,6 +188,8 @@ def receptor_state(cfg: Config, drug: DrugTimeCourse | None = None) -> ReceptorS
         glycine_drug_uM=drug_gly,
         occupancy={pop: Levels(occ_before[pop], occ_after[pop]) for pop in POPULATIONS},
         occupancy_baseline=occ(region_baseline + bath.glycine_uM),
+        occupancy_extrasynaptic={pop: Levels(ext_before[pop], ext_after[pop])
+                                 for pop in POPULATIONS},
         glyr_activation=Levels(glyr_before, glyr_after),
         apv_unblocked=float(apv_unblocked(bath.apv_uM)),
         gaba_unblocked=float(bicuculline_unblocked(bath.bicuculline_uM)),

@@ -174,6 +174,19 @@ class MechanismsConfig(Section):
     glycinamide_at_site: bool = True
     glycinamide_ec50_uM: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] = 30.0
     glycinamide_efficacy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.7
+    # Which NMDA receptors the drug's glycine reaches (structural: the last two add extrasynaptic
+    # receptors to the network and compile a build of their own):
+    #   "bulk": one pool, every receptor sees bulk glycine (milasim <= 0.4; no extrasynaptic
+    #     current);
+    #   "dserine_synaptic": CA3-CA1-like (Papouin et al. 2012): synaptic receptors are gated by
+    #     D-serine, which the drug does not change (their activation stays at the no-drug value);
+    #     extrasynaptic receptors are gated by glycine and carry a tonic current;
+    #   "glycine_synaptic": perforant path-dentate-like (Le Bail et al. 2015): glycine gates both.
+    coagonist_pool: Literal["bulk", "dserine_synaptic", "glycine_synaptic"] = "bulk"
+    # Tonic extrasynaptic NMDA conductance per neuron at full glycine-site activation (ambient
+    # glutamate), in the two non-bulk pools: assumed 1 nS. At the resting activation (0.42), no
+    # Mg2+ and -60 mV that is ~25 pA, the order of tonic NMDA currents in CA1 pyramidal cells.
+    g_nmda_extrasynaptic_nS: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
 
 
 class NetworkConfig(Section):

@@ -86,3 +86,28 @@ def test_mg_washout_ramp_parameters():
     p = runtime_params(cfg, receptor_state(cfg))
     assert p["exc.mg_from_mM"] == 1.2 and p["exc.mg_mM"] == 0.0
     assert p["exc.mg_ramp_s"] == cfg.protocol.mg_washout_duration_s
+
+
+# --------------------------------------------------------------------------- co-agonist pools
+def test_coagonist_pools_decide_which_receptors_the_drug_reaches():
+    no_drug = float(glycine_site_occupancy(2.6))
+    bulk, _ = state()
+    dser, _ = state(**{"mechanisms.coagonist_pool": "dserine_synaptic"})
+    dent, _ = state(**{"mechanisms.coagonist_pool": "glycine_synaptic"})
+    for pop in ("exc", "inh"):
+        # CA3-CA1: D-serine holds the synapses at the no-drug value; glycine raises extrasynaptic
+        assert dser.occupancy[pop].before == pytest.approx(no_drug)
+        assert dser.occupancy_extrasynaptic[pop].before == bulk.occupancy[pop].before > no_drug
+        # dentate: glycine at both; bulk: one pool
+        assert dent.occupancy[pop] == bulk.occupancy[pop] == dent.occupancy_extrasynaptic[pop]
+    # only the non-bulk pools put extrasynaptic receptors in the network (a build of their own)
+    from sim.protocols.epileptiform import structure_of
+
+    _, cfg_bulk = state()
+    _, cfg_dser = state(**{"mechanisms.coagonist_pool": "dserine_synaptic"})
+    assert "extrasynaptic_nmda" not in structure_of(cfg_bulk)
+    assert structure_of(cfg_dser)["extrasynaptic_nmda"] is True
+    p = runtime_params(cfg_dser, dser)
+    assert p["exc.occupancy_ext_before"] == dser.occupancy_extrasynaptic["exc"].before
+    assert p["exc.g_nmda_ext_nS"] == 1.0
+    assert "exc.g_nmda_ext_nS" not in runtime_params(cfg_bulk, bulk)

@@ -143,6 +143,32 @@ NEURON_EQUATIONS = "\n".join(
      RUNTIME_DECLARATIONS]
 )
 
+# Extrasynaptic NMDA receptors (built only when mechanisms.coagonist_pool is not "bulk"): a tonic
+# conductance (ambient glutamate) gated by its own glycine-site activation, the Mg2+ block and
+# APV. Their co-agonist is glycine (Papouin et al. 2012), so the drug reaches them in every pool.
+EXTRASYNAPTIC = """
+I_nmda_ext = g_nmda_ext_nS * nS * occupancy_ext * mg_unblocked * apv_unblocked * (E_exc - v) : amp
+occupancy_ext = occupancy_ext_before + (occupancy_ext_after - occupancy_ext_before) * washed_in : 1
+"""
+EXTRASYNAPTIC_PARAMS = ("g_nmda_ext_nS", "occupancy_ext_before", "occupancy_ext_after")
+
+
+def neuron_equations(extrasynaptic: bool = False) -> str:
+    """The neuron model; with ``extrasynaptic`` the tonic extrasynaptic NMDA current joins the
+    membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly)."""
+    if not extrasynaptic:
+        return NEURON_EQUATIONS
+    membrane = MEMBRANE.replace("(I_leak + I_syn + I_glyr + I_ahp - I_pump)",
+                                "(I_leak + I_syn + I_nmda_ext + I_glyr + I_ahp - I_pump)")
+    assert membrane != MEMBRANE
+    declarations = "\n".join(f"{name} : 1 (shared, constant)" for name in EXTRASYNAPTIC_PARAMS)
+    return "\n".join([membrane, SYNAPTIC_CURRENTS, NMDA, BATH, EXTRASYNAPTIC, ADAPTATION, SODIUM,
+                      PRESYNAPTIC, RUNTIME_DECLARATIONS, declarations])
+
+
+def runtime_neuron_params(extrasynaptic: bool = False) -> tuple[str, ...]:
+    return RUNTIME_NEURON_PARAMS + (EXTRASYNAPTIC_PARAMS if extrasynaptic else ())
+
 # --------------------------------------------------------------------------- extracellular K+
 # One well-mixed extracellular space for the network (the ``ions`` group, one element). [K+]o
 # rises with every spike of any neuron (k_per_spike_mM / N: the population's K+ efflux into the

@@ -52,6 +52,8 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
 
     defaultclock.dt = structure["dt_ms"] * ms
     sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
+    # only builds with extrasynaptic receptors carry the key (the default build's key is unchanged)
+    extrasynaptic = bool(structure.get("extrasynaptic_nmda", False))
     drive_rate = structure["drive_inputs"] * structure["drive_rate_hz"]  # Hz, per neuron
     drive = structure["drive_model"] if drive_rate > 0 else None  # no drive objects at rate 0
     event_drive = drive == "event"
@@ -73,7 +75,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         if event_drive:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
-            n, eq.NEURON_EQUATIONS + ("\n" + DRIVE_STATE if event_drive else ""),
+            n, eq.neuron_equations(extrasynaptic) + ("\n" + DRIVE_STATE if event_drive else ""),
             threshold=eq.THRESHOLD, reset=eq.RESET,
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
             events={"drive": DRIVE_EVENT} if event_drive else None,
@@ -89,7 +91,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         if event_drive:
             group.next_drive = DRIVE_FIRST_ARRIVAL
         groups[pop] = group
-        for name in eq.RUNTIME_NEURON_PARAMS:
+        for name in eq.runtime_neuron_params(extrasynaptic):
             params[f"{pop}.{name}"] = [getattr(group, name)]
         params[f"{pop}.na_in"] = [group.na_in]  # starts at the resting [Na+]i (run-time)
 

@@ -153,7 +153,7 @@ def structure_of(cfg: Config) -> dict[str, Any]:
         "dt_ms": cfg.simulation.dt_ms,
         "precision": cfg.simulation.precision,
         "threads": cfg.simulation.threads,
-    }
+    } | ({"extrasynaptic_nmda": True} if cfg.mechanisms.coagonist_pool != "bulk" else {})
 
 
 def ek_mV(cfg: Config, k_out_mM: float) -> float:
@@ -250,6 +250,10 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         values = {**common, **per_pop[pop],
                   "occupancy_before": state.occupancy[pop].before,
                   "occupancy_after": state.occupancy[pop].after}
+        if cfg.mechanisms.coagonist_pool != "bulk":
+            values.update({"g_nmda_ext_nS": cfg.mechanisms.g_nmda_extrasynaptic_nS,
+                           "occupancy_ext_before": state.occupancy_extrasynaptic[pop].before,
+                           "occupancy_ext_after": state.occupancy_extrasynaptic[pop].after})
         params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
     params.update({
         "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
