@@ -29,6 +29,18 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_dask_options(p: argparse.ArgumentParser, *, finished: str, shown: str) -> None:
+    """--set, --out and the Dask options of the verbs that run many things (sweep, uncertainty)."""
+    _add_set(p)
+    p.add_argument("--out", type=Path, help="output folder (default results/<experiment stem>/)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://host:port")
+    p.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge"],
+                   help="where the workers come from (default local, or [cluster] in the file)")
+    p.add_argument("--resume", action="store_true", help=f"keep finished {finished}, do the rest")
+    p.add_argument("--quiet", action="store_true", help=f"no progress bar, no {shown}")
+
+
 DESCRIPTION = """\
 milasim: spiking E/I networks under the glycine prodrug milacemide.
 
@@ -142,26 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = _verb(sub, "sweep")
     p.add_argument("experiment", type=Path,
                    help="an experiment file (TOML with a [sweep] table), e.g. experiments/dose_comparison.toml")
-    _add_set(p)
-    p.add_argument("--out", type=Path, help="output folder (default results/<experiment stem>/)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://host:port")
-    p.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge"],
-                   help="where the workers come from (default local, or [cluster] in the file)")
-    p.add_argument("--resume", action="store_true", help="keep finished runs, do the rest")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    _add_dask_options(p, finished="runs", shown="summary")
 
     p = _verb(sub, "uncertainty")
     p.add_argument("experiment", type=Path, help="an uncertainty experiment file (TOML with an "
                    "[uncertainty] table), e.g. experiments/occupancy_uncertainty.toml")
-    _add_set(p)
-    p.add_argument("--out", type=Path, help="output folder (default results/<experiment stem>/)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://host:port")
-    p.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge"],
-                   help="where the workers come from (default local, or [cluster] in the file)")
-    p.add_argument("--resume", action="store_true", help="keep finished blocks, do the rest")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    _add_dask_options(p, finished="blocks", shown="table")
 
     p = _verb(sub, "pk")
     p.add_argument("config", type=Path, help="a config file (its [drug] section is used)")
