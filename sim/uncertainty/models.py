@@ -102,8 +102,11 @@ class DrugModel:
             u = UNCERTAIN_PARAMETERS[n]
             low, high = uncertain_bounds(n, self.region)
             default = min(max(u.default, low), high)
+            # the config's own value where it has one (the case's region, its mechanisms keys)
             if n == "extracellular_coupling":
                 default = parameters_for(configs[0].drug).extracellular_coupling
+            elif n in ("glycinamide_ec50_uM", "glycinamide_efficacy"):
+                default = float(getattr(configs[0].mechanisms, n))
             log = u.log and low > 0
             self.parameters.append(Parameter(n, low, high, log, default, u.unit, u.source))
         self.outputs = dict(DRUG_OUTPUTS)
@@ -132,10 +135,8 @@ class DrugModel:
             scale = self._anchor_scale(sampled) if self.anchor else 1.0
             for c, cfg in enumerate(self.configs):
                 values = dict(sampled)
-                if cfg.drug.extracellular_coupling is not None:
-                    values["extracellular_coupling"] = cfg.drug.extracellular_coupling
-                elif "extracellular_coupling" not in names:
-                    values["extracellular_coupling"] = None  # the region's calibrated value
+                if "extracellular_coupling" not in names:  # the case's own (config or region)
+                    values["extracellular_coupling"] = None
                 out[c, i] = self._one(cfg, values, scale)
         return out
 
