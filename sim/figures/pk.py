@@ -96,8 +96,10 @@ def plot_pk(report: dict[str, Any], path: Path) -> Path:
     if modifiers:
         title += f"\n{modifiers}"
     subtitle = (
-        f"observed {report['time_after_dose_h']:g} h after the last dose: NMDA glycine-site "
-        f"occupancy {report['glycine_site_occupancy']:.2f} (baseline "
+        f"observed {report['time_after_dose_h']:g} h after the last dose: extracellular glycine "
+        f"{report['glycine_change_percent']:+.1f} % (tissue "
+        f"{report['glycine_tissue_change_percent']:+.1f} %)\nNMDA glycine-site activation "
+        f"{report['glycine_site_occupancy']:.2f} (baseline "
         f"{report['glycine_site_occupancy_baseline']:.2f})"
     )
     fig.suptitle(f"{title}\n{subtitle}", fontsize=11)
