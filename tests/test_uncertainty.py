@@ -197,3 +197,32 @@ def test_ishigami_model_is_paired_across_cases():
     m = IshigamiModel(["a", "b"])
     y = m.evaluate(np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 2.0]]))
     assert y.shape == (2, 2, 1) and np.array_equal(y[0], y[1])
+
+
+class _Failing(IshigamiModel):
+    """Fails on rows whose x1 is above 3 (a model error mid-run)."""
+
+    def evaluate(self, rows):
+        if np.any(np.asarray(rows)[:, 0] > 3.0):
+            raise ValueError("model failed on this block")
+        return super().evaluate(rows)
+
+
+def test_a_failing_block_is_one_run_error_and_the_finished_blocks_stay(tmp_path, monkeypatch):
+    from sim.errors import RunError
+    from sim.uncertainty import spec as spec_module
+
+    monkeypatch.setattr(spec_module, "IshigamiModel", _Failing)
+    exp = write(tmp_path / "ishigami.toml", """
+        [uncertainty]
+        model = "ishigami"
+        samples = 64
+        morris_trajectories = 0
+        block_size = 8
+    """)
+    out = tmp_path / "out"
+    with pytest.raises(RunError, match="failed: ValueError: model failed") as err:
+        run_uncertainty(exp, out_dir=out, workers=1, quiet=True)
+    assert "--resume" in str(err.value)
+    kept = list((out / "blocks").glob("*.npy"))
+    assert 0 < len(kept) < 40 and not (out / "uncertainty.json").exists()

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, RunError
 from sim.paths import default_out_dir, prepare_out_dir
 from sim.uncertainty import analysis
 from sim.uncertainty.spec import UncertaintyExperiment, load_uncertainty
@@ -208,7 +208,13 @@ def _run_blocks(exp, natural, todo: list[Block], blocks_dir: Path, target, quiet
                 futures[fut] = b
             for fut in as_completed(futures):
                 b = futures[fut]
-                _save(blocks_dir / f"{b.key}.npy", np.asarray(fut.result(), dtype=float))
+                try:
+                    result = np.asarray(fut.result(), dtype=float)
+                except Exception as exc:  # a model failure: one line, the finished blocks kept
+                    raise RunError(f"uncertainty block {b.key} (rows {b.start}-{b.stop - 1}) "
+                                   f"failed: {type(exc).__name__}: {exc}; the finished blocks "
+                                   f"are kept in {blocks_dir} (rerun with --resume)") from exc
+                _save(blocks_dir / f"{b.key}.npy", result)
                 if bar is not None:
                     bar.update(b.stop - b.start)
     finally:
