@@ -80,7 +80,7 @@ VERBS = {
          "milasim sweep experiments/dose_response.toml --cluster slurm --set cluster.jobs=4"],
     ),
     "pk": (
-        "the drug module alone: dose -> brain glycine -> occupancy",
+        "the drug module alone: dose -> brain glycine -> glycine-site activation",
         ("Pharmacokinetics without a network: plasma and brain milacemide, glycinamide and glycine "
          "over time, and the glycine-site occupancy at the config's time after dose."),
         ["milasim pk configs/default.toml --set drug.dose_mg_per_kg=100",

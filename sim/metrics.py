@@ -53,9 +53,9 @@ class Metric:
 
 #: Every run reports these (from its receptor state), before the protocol's own metrics ...
 COMMON: tuple[Metric, ...] = (
-    Metric("glycine_uM", "brain glycine", "uM", panel=True, printed=True),
+    Metric("glycine_uM", "extracellular glycine", "uM", panel=True, printed=True),
     Metric("glycine_site_occupancy", "NMDA glycine-site occupancy", panel=True, printed=True),
-    Metric("glycine_baseline_uM", "brain glycine without drug", "uM", printed=True),
+    Metric("glycine_baseline_uM", "extracellular glycine without drug", "uM", printed=True),
     Metric("dose_mg_per_kg", "milacemide dose per kg", "mg/kg", printed=True),
     Metric("dose_mg", "milacemide dose", "mg", printed=True),
     Metric("mg_mM", "bath Mg2+", "mM", printed=True),

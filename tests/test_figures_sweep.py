@@ -65,7 +65,7 @@ def test_a_zip_group_is_one_hue_named_by_its_description(tmp_path):
     rows = md_rows(tmp_path / "dose_response.md")
     header, body = rows[0], rows[1:]
     # no run ran away: no runaway column; the metrics in panel order
-    assert header == ["milacemide dose (mg/kg)", "condition", "seeds", "brain glycine (µM)",
+    assert header == ["milacemide dose (mg/kg)", "condition", "seeds", "extracellular glycine (µM)",
                       "NMDA glycine-site occupancy", "burst rate (Hz)"]
     assert [r[:2] for r in body[:3]] == [["0", "co-agonism only"], ["0", "+ tonic GlyR"],
                                         ["0", "+ interneurons"]]
@@ -144,7 +144,7 @@ def test_a_protocol_factor_is_pooled_each_metric_from_the_runs_that_report_it(tm
     assert [f.keys for f in pooled] == [("experiment.protocol", "bath.mg_mM")]
     assert [p.name for p in plot_sweep(table, tmp_path)] == ["conditions.png"]
     header, *body = md_rows(tmp_path / "conditions.md")
-    assert header == ["condition", "seeds", "brain glycine (µM)", "burst rate (Hz)",
+    assert header == ["condition", "seeds", "extracellular glycine (µM)", "burst rate (Hz)",
                       "LTP, efficacy change after induction (%)"]
     assert [r[0] for r in body] == cases
     assert body[1][2] == "2.7" and body[1][3] == "0.2"

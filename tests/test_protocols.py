@@ -54,7 +54,7 @@ def test_metric_names_are_catalogued_once():
         names += [m.name for m in p.metrics]
     assert len(names) == len(set(names)) == len(cat)
     assert cat["burst_rate_hz"].axis_label == "burst rate (Hz)"
-    assert cat["glycine_uM"].axis_label == "brain glycine (µM)"
+    assert cat["glycine_uM"].axis_label == "extracellular glycine (µM)"
     assert metrics.ordered(["zzz", "runaway", "glycine_uM"]) == ["glycine_uM", "runaway", "zzz"]
     assert metrics.number(True) == 1.0 and metrics.number(None) != metrics.number(None)
 
