@@ -59,8 +59,12 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, Any]:
-    """Run ``cfg`` into ``out_dir``; returns the summary. RunError (log kept) on failure."""
+def execute(cfg: Config, out_dir: Path, *, progress: bool = False,
+            state: Any = None) -> dict[str, Any]:
+    """Run ``cfg`` into ``out_dir``; returns the summary. RunError (log kept) on failure.
+
+    ``state`` replaces the receptor state of ``receptor_state(cfg)`` (``milasim uncertainty``
+    runs a network with sampled receptor constants that have no config keys)."""
     from sim.conditions import receptor_state
     from sim.protocols import get
 
@@ -75,7 +79,7 @@ def execute(cfg: Config, out_dir: Path, *, progress: bool = False) -> dict[str, 
         raise RunError(f"cannot write {log} ({exc.strerror or exc})") from None
     _remove_results(out_dir, figures=False)  # an earlier run's, or a killed write's leftovers
     try:
-        state = receptor_state(cfg)
+        state = receptor_state(cfg) if state is None else state
         simulated = protocol.simulate(cfg, state, out_dir, progress=progress, log_path=log)
         run, metrics = protocol.record(cfg, state, simulated)
     except RunError as exc:

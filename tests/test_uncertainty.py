@@ -226,3 +226,47 @@ def test_a_failing_block_is_one_run_error_and_the_finished_blocks_stay(tmp_path,
     assert "--resume" in str(err.value)
     kept = list((out / "blocks").glob("*.npy"))
     assert 0 < len(kept) < 40 and not (out / "uncertainty.json").exists()
+
+
+@pytest.mark.slow
+def test_network_outputs_with_few_samples(tmp_path):
+    """The network runs once per sample with the sampled activation: the no-drug network's rate
+    moves with the GlyT1 fraction (the resting activation), and the files say the samples are few."""
+    import tomllib
+
+    from tests.conftest import SWEEP_NETWORK_TOML
+
+    base = tmp_path / "net.toml"
+    base.write_text(SWEEP_NETWORK_TOML)
+    exp = write(tmp_path / "network_unc.toml", f"""
+        extends = "{base.as_posix()}"
+        [uncertainty]
+        model = "network"
+        samples = 2
+        morris_trajectories = 0
+        block_size = 2
+        parameters = ["glyt1_local_fraction"]
+        outputs = ["rate_exc_hz", "k_o_peak_mM"]
+        [[uncertainty.cases]]
+        label = "no drug"
+        [[uncertainty.cases]]
+        label = "400 mg/kg"
+        "drug.dose_mg_per_kg" = 400
+    """)
+    assert tomllib.loads(exp.read_text())["uncertainty"]["model"] == "network"
+    out = tmp_path / "out"
+    run_uncertainty(exp, out_dir=out, workers=2, quiet=True)
+    data = json.loads((out / "uncertainty.json").read_text())
+    assert "network outputs: 6 samples per case" in data["note"]
+    rate = data["cases"]["no drug"]["rate_exc_hz"]
+    assert rate["n"] == 6 and rate["p95"] > rate["p05"] > 0
+    assert set(rate["ST"]) == {"glyt1_local_fraction"}
+    # bad network outputs are one line
+    bad = write(tmp_path / "bad_net.toml", f"""
+        extends = "{base.as_posix()}"
+        [uncertainty]
+        model = "network"
+        outputs = ["no_such_metric"]
+    """)
+    with pytest.raises(ConfigError, match="uncertainty.outputs"):
+        load_uncertainty(bad)

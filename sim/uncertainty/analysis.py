@@ -72,9 +72,16 @@ def summarise(parameters, y_sobol: np.ndarray, *, x_morris: np.ndarray | None = 
     names = [p.name for p in parameters]
     prob = problem(parameters)
     y = np.asarray(y_sobol, dtype=float)
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{int(np.sum(~np.isfinite(y)))} non-finite output value(s)")
     tail = (100.0 - interval_percent) / 2.0
+    finite = y[np.isfinite(y)]
+    if finite.size < y.size:
+        # a metric a run does not define (an event metric of a runaway network run): the spread
+        # of the defined values, and no indices (Saltelli's estimators need every row)
+        nan = dict.fromkeys(names, float("nan"))
+        low, med, high = (np.percentile(finite, [tail, 50.0, 100.0 - tail]) if finite.size
+                          else (float("nan"),) * 3)
+        return OutputSummary(float(med), float(low), float(high), nan, nan, nan, nan, None, None,
+                             None, int(finite.size))
     low, med, high = np.percentile(y, [tail, 50.0, 100.0 - tail])
     if _constant(y):  # no variance to apportion: every index is 0
         zeros = dict.fromkeys(names, 0.0)

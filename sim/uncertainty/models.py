@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -232,3 +233,72 @@ class IshigamiModel:
         v13 = b**2 * pi**8 * (1 / 18 - 1 / 50)
         var = v1 + v2 + v13
         return np.array([v1, v2, 0.0]) / var, np.array([v1 + v13, v2, v13]) / var
+
+
+class NetworkModel(DrugModel):
+    """The network (or LTP preparation) of each case, run once per sample with the sampled
+    receptor constants: the drug model and the site law give the glycine-site activation and the
+    extracellular glycine of the sample, which replace those of the run's receptor state. A run
+    costs seconds to minutes, so network outputs get few samples (and say so)."""
+
+    kind = "network"
+
+    def __init__(self, labels, configs, parameter_names=None, anchor=True,
+                 outputs: list[str] | None = None) -> None:
+        super().__init__(labels, configs, parameter_names, anchor)
+        from sim.metrics import catalogue
+
+        known = catalogue()
+        names = list(outputs or [])
+        unknown = [n for n in names if n not in known]
+        if not names or unknown:
+            raise ValueError(f"network outputs must be metric names, got {unknown or names}; "
+                             f"e.g. {', '.join(list(known)[:6])}")
+        pools = {c.mechanisms.coagonist_pool for c in configs}
+        if pools != {"bulk"}:
+            raise ValueError("network outputs are sampled for mechanisms.coagonist_pool = "
+                             f"\"bulk\" only, got {sorted(pools)}")
+        self.outputs = {n: (known[n].unit or "1", known[n].label) for n in names}
+
+    def evaluate(self, rows: np.ndarray) -> np.ndarray:
+        import dataclasses as dc
+        import tempfile
+
+        from sim.conditions import Levels, receptor_state
+        from sim.receptors import glyr_activation
+        from sim.runner import execute
+
+        rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        names = [p.name for p in self.parameters]
+        drug_cols = list(DRUG_OUTPUTS)
+        out = np.full((len(self.configs), rows.shape[0], len(self.outputs)), np.nan)
+        for i, row in enumerate(rows):
+            sampled = self.defaults()
+            sampled.update(zip(names, (float(x) for x in row), strict=True))
+            scale = self._anchor_scale(sampled) if self.anchor else 1.0
+            for c, cfg in enumerate(self.configs):
+                values = dict(sampled)
+                if "extracellular_coupling" not in names:
+                    values["extracellular_coupling"] = None
+                drug = self._one(cfg, values, scale)
+                occ = drug[drug_cols.index("glycine_site_occupancy")]
+                change = drug[drug_cols.index("glycine_extracellular_change_percent")]
+                state = receptor_state(cfg)
+                glycine = state.glycine_baseline_uM * (1.0 + change / 100.0)
+                mech = cfg.mechanisms
+                occ0 = state.occupancy_baseline
+                pops = {"exc": occ, "inh": occ if mech.nmda_on_interneurons else occ0}
+                if not mech.nmda_coagonism:
+                    pops = {"exc": occ0, "inh": occ0}
+                glyr = float(glyr_activation(glycine)) if mech.tonic_glyr else 0.0
+                state = dc.replace(
+                    state, glycine_uM=Levels(glycine, glycine),
+                    occupancy={p: Levels(v, v) for p, v in pops.items()},
+                    occupancy_extrasynaptic={p: Levels(v, v) for p, v in pops.items()},
+                    glyr_activation=Levels(glyr, glyr))
+                with tempfile.TemporaryDirectory(prefix="milasim-unc-") as tmp:
+                    summary = execute(cfg, Path(tmp), state=state)
+                for j, name in enumerate(self.outputs):
+                    value = summary.get(name)
+                    out[c, i, j] = float("nan") if value is None else float(value)
+        return out

@@ -179,6 +179,8 @@ def run_uncertainty(
     report.wall_time_s = time.perf_counter() - t0
     if not quiet:
         print(format_table(exp, results))
+        if results.get("note"):
+            say(results["note"])
         say(f"wrote {out / 'uncertainty.json'}, uncertainty.csv, uncertainty.md and "
             f"figures/ in {report.wall_time_s:.0f} s")
     return report
@@ -269,6 +271,9 @@ def write_results(exp: UncertaintyExperiment, design, blocks: list[Block], out: 
     results = {
         "experiment": exp.name,
         "model": spec.model,
+        "note": (f"network outputs: {exp.sobol_rows} samples per case (Sobol N = {spec.samples});"
+                 " the spread is coarse and the indices rough" if spec.model == "network"
+                 else ""),
         "interval_percent": spec.interval_percent,
         "interval_keys": [lo_key, hi_key],
         "samples": spec.samples,

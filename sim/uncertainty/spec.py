@@ -22,7 +22,11 @@ and, optionally, a ``[cluster]`` table (as for sweeps)::
     "drug.route" = "oral"
     match = { case = "rat 100 mg/kg", output = "glycine_extracellular_change_percent" }
 
-``model = "ishigami"`` samples Ishigami's test function instead (no config keys needed); it checks
+``model = "network"`` runs each case's network (or LTP preparation) once per sample, with the
+sampled glycine-site activation and glycine in place of the defaults; ``outputs`` are then
+summary.json metrics (e.g. ``runaway``, ``k_o_peak_mM``, ``ltp_percent``), and a few samples
+(``samples = 2`` or 4) are all a run of minutes allows. ``model = "ishigami"`` samples
+Ishigami's test function instead (no config keys needed); it checks
 the sampling and analysis code against known Sobol indices. Every case is validated before
 anything runs; a bad key is one ConfigError line naming it.
 """
@@ -43,7 +47,7 @@ from scipy.optimize import brentq
 from sim.config import Config, describe_error, load_raw, parse_override, resolve
 from sim.errors import ConfigError, InputError
 from sim.sweeps.grid import CLUSTER, ClusterConfig, _cluster_config
-from sim.uncertainty.models import DrugModel, IshigamiModel
+from sim.uncertainty.models import DrugModel, IshigamiModel, NetworkModel
 
 UNCERTAINTY = "uncertainty"
 #: Dose bracket for matched cases, mg/kg.
@@ -62,10 +66,10 @@ class UncertaintySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: Literal["drug", "ishigami"] = "drug"
+    model: Literal["drug", "network", "ishigami"] = "drug"
     #: re-calibrate each sample to the rat tissue rise at 100 mg/kg (sim.uncertainty.models)
     anchor: bool = True
-    samples: Annotated[int, Field(ge=8, le=65536)] = 256
+    samples: Annotated[int, Field(ge=2, le=65536)] = 256
     morris_trajectories: Annotated[int, Field(ge=0, le=1000)] = 10
     morris_levels: Annotated[int, Field(ge=2, le=20)] = 4
     parameters: list[str] | None = None
@@ -234,9 +238,14 @@ def load_uncertainty(path: str | Path, overrides=()) -> UncertaintyExperiment:
         configs = [_case_config(base, case, f"uncertainty.cases {case['label']!r}")
                    for case in spec.cases]
         try:
-            model = DrugModel(labels, configs, spec.parameters, anchor=spec.anchor)
+            if spec.model == "network":
+                model = NetworkModel(labels, configs, spec.parameters, anchor=spec.anchor,
+                                     outputs=spec.outputs)
+            else:
+                model = DrugModel(labels, configs, spec.parameters, anchor=spec.anchor)
         except ValueError as exc:
-            raise ConfigError(f"uncertainty.parameters: {exc}") from None
+            key = "outputs" if "outputs" in str(exc) or "coagonist" in str(exc) else "parameters"
+            raise ConfigError(f"uncertainty.{key}: {exc}") from None
         matched = {}
         for i, case in enumerate(spec.cases):
             if "match" not in case:
