@@ -53,7 +53,9 @@ def test_uncertainty_experiment_loads_and_has_a_header(path):
     from sim.uncertainty import load_uncertainty
 
     exp = load_uncertainty(path)
-    assert len(exp.model.labels) >= 2 and exp.total_runs > 1000
+    # the drug model takes thousands of samples; a network a few (and the header says so)
+    assert len(exp.model.labels) >= 2
+    assert exp.total_runs > (1000 if exp.spec.model == "drug" else 10)
     text = header(path).lower()
     for word in ("question", "expected", "source", "run:"):
         assert word in text, f"{path.name}: the header comment names no {word}"
