@@ -125,28 +125,30 @@ class DrugModel:
         out["glycinamide_efficacy"] = mech.glycinamide_efficacy
         return out
 
-    def evaluate(self, rows: np.ndarray) -> np.ndarray:
-        """Outputs (cases, n, outputs) for parameter rows (n, parameters) in natural units."""
+    def _samples(self, rows: np.ndarray):
+        """(row index, every constant's value, anchor scale) for each parameter row; the cases of
+        a row share them (read only)."""
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
         names = [p.name for p in self.parameters]
-        out = np.empty((len(self.configs), rows.shape[0], len(self.outputs)))
         for i, row in enumerate(rows):
-            sampled = self.defaults()
-            sampled.update(zip(names, (float(x) for x in row), strict=True))
-            scale = self._anchor_scale(sampled) if self.anchor else 1.0
+            values: dict[str, float | None] = dict(self.defaults())
+            if "extracellular_coupling" not in names:  # the case's own (config or region)
+                values["extracellular_coupling"] = None
+            values.update(zip(names, (float(x) for x in row), strict=True))
+            yield i, values, (self._anchor_scale(values) if self.anchor else 1.0)
+
+    def evaluate(self, rows: np.ndarray) -> np.ndarray:
+        """Outputs (cases, n, outputs) for parameter rows (n, parameters) in natural units."""
+        n = np.atleast_2d(rows).shape[0]
+        out = np.empty((len(self.configs), n, len(self.outputs)))
+        for i, values, scale in self._samples(rows):
             for c, cfg in enumerate(self.configs):
-                values = dict(sampled)
-                if "extracellular_coupling" not in names:  # the case's own (config or region)
-                    values["extracellular_coupling"] = None
                 out[c, i] = self._one(cfg, values, scale)
         return out
 
     def _anchor_scale(self, v: dict[str, float | None]) -> float:
         """Default rat rise / this sample's rat rise (100 mg/kg i.p., 3 h, the region)."""
-        values = dict(v)
-        if "extracellular_coupling" not in [p.name for p in self.parameters]:
-            values["extracellular_coupling"] = None
-        ref = simulate(self.reference, self._pk(self.reference, values), observation_only=True)
+        ref = simulate(self.reference, self._pk(self.reference, v), observation_only=True)
         return self.reference_rise_percent / ref.glycine_tissue_change_percent_observed
 
     @staticmethod
@@ -268,18 +270,11 @@ class NetworkModel(DrugModel):
         from sim.receptors import glyr_activation
         from sim.runner import execute
 
-        rows = np.atleast_2d(np.asarray(rows, dtype=float))
-        names = [p.name for p in self.parameters]
         drug_cols = list(DRUG_OUTPUTS)
-        out = np.full((len(self.configs), rows.shape[0], len(self.outputs)), np.nan)
-        for i, row in enumerate(rows):
-            sampled = self.defaults()
-            sampled.update(zip(names, (float(x) for x in row), strict=True))
-            scale = self._anchor_scale(sampled) if self.anchor else 1.0
+        n = np.atleast_2d(rows).shape[0]
+        out = np.full((len(self.configs), n, len(self.outputs)), np.nan)
+        for i, values, scale in self._samples(rows):
             for c, cfg in enumerate(self.configs):
-                values = dict(sampled)
-                if "extracellular_coupling" not in names:
-                    values["extracellular_coupling"] = None
                 drug = self._one(cfg, values, scale)
                 occ = drug[drug_cols.index("glycine_site_occupancy")]
                 change = drug[drug_cols.index("glycine_extracellular_change_percent")]

@@ -136,8 +136,8 @@ class UncertaintyExperiment:
     def describe(self) -> str:
         s = self.spec
         lines = [
-            f"{self.path}: uncertainty experiment, model {s.model!r}, "
-            f"{len(self.model.labels)} case(s) x {self.n_parameters} parameter(s)",
+            (f"{self.path}: uncertainty experiment, model {s.model!r}, "
+             f"{len(self.model.labels)} case(s) x {self.n_parameters} parameter(s)"),
             f"  Morris screening: {s.morris_trajectories} trajectories = {self.morris_rows} runs "
             "per case" if s.morris_trajectories else "  Morris screening: off",
             f"  Sobol: N = {s.samples}, N (D + 2) = {self.sobol_rows} runs per case",
