@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 REGISTRY: dict[str, str] = {
     "epileptiform": "sim.protocols.epileptiform",
     "ltp": "sim.protocols.ltp",
+    "memory": "sim.protocols.memory",
 }
 
 

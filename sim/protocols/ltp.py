@@ -256,15 +256,21 @@ def calcium_thresholds_uM(cfg: Config, state=None) -> tuple[float, float]:
     return pc.alpha_ltd_uM, pc.alpha_ltp_uM
 
 
-def background_preparation(cfg: Config, state) -> background.Preparation:
-    """The preparation's calcium constants for the background-activity wait."""
+def calcium_preparation(cfg: Config, occupancy: float,
+                        apv_unblocked: float) -> background.Preparation:
+    """The preparation's calcium constants (for background-activity waits) at a given
+    glycine-site activation and APV-free share."""
     pc = cfg.plasticity
     return background.Preparation(
         release_probability=pc.release_probability, tau_nmda_ms=pc.tau_nmda_ms,
         nmda_alpha_per_ms=pc.nmda_alpha_per_ms, tau_ca_ms=pc.tau_ca_ms,
         ca_nmda_uM_per_ms=pc.ca_nmda_uM_per_ms, ca_bpap_uM=pc.ca_bpap_uM, bpap_mV=pc.bpap_mV,
-        mg_mM=cfg.bath.mg_mM, nmda_occupancy=state.occupancy["exc"].before,
-        apv_unblocked=state.apv_unblocked)
+        mg_mM=cfg.bath.mg_mM, nmda_occupancy=occupancy, apv_unblocked=apv_unblocked)
+
+
+def background_preparation(cfg: Config, state) -> background.Preparation:
+    """The preparation's calcium constants for the background-activity wait of a run."""
+    return calcium_preparation(cfg, state.occupancy["exc"].before, state.apv_unblocked)
 
 
 def rest_model(cfg: Config, state=None) -> pl.RestModel:
