@@ -7,7 +7,7 @@ so the tests can check each read-out on synthetic data with exact answers.
   (both cells in it) and among control synapses (neither cell in it), just after training and
   just after the delay; ``retention_index`` is the assembly's excess of UP synapses after the
   delay over its excess after training (1: nothing forgotten, 0: back to the control level).
-- **The delay** (:func:`delay_transitions`): the probability that a synapse UP (or DOWN) after
+- **The delay** (:func:`delay_course`): the probability that a synapse UP (or DOWN) after
   training is UP after the delay, from the background-activity wait of
   :mod:`sim.analysis.background` (Higgins, Graupner & Brunel 2014) applied segment by segment,
   each with the glycine-site gate of its hours (a drug's time course, an antagonist's window).
@@ -102,52 +102,71 @@ def _wait(rate_hz: float, gate: float, prep: bg.Preparation, params: BistablePar
     return bg.BackgroundWait(bg.calcium_statistics(rate_hz, prep, params, seed=seed), params)
 
 
-def delay_transitions(segments: Sequence[tuple[float, float]], rate_hz: float,
-                      prep: bg.Preparation, params: BistableParams,
-                      seed: int = 0) -> tuple[Transitions, Callable[[ArrayLike], np.ndarray]]:
+#: Gates are resolved to this many decimals for the calcium statistics (0.001 of activation).
+GATE_DECIMALS = 3
+#: Points per segment of the UP-share course along the delay (geometric in time).
+POINTS_PER_SEGMENT = 10
+
+
+@dataclass(frozen=True)
+class DelayCourse:
+    """The delay's transitions and the UP shares along it (for the figures)."""
+
+    transitions: Transitions
+    t_s: np.ndarray  # from the start of the delay, increasing, from 0
+    up_from_up: np.ndarray  # P(UP at t | UP at 0)
+    up_from_down: np.ndarray  # P(UP at t | DOWN at 0)
+
+
+def delay_course(segments: Sequence[tuple[float, float]], rate_hz: float,
+                 prep: bg.Preparation, params: BistableParams, seed: int = 0) -> DelayCourse:
     """The delay's transition probabilities for ``segments`` = [(duration_s, gate), ...] in
     order, ``gate`` the glycine-site activation x APV-free share during that segment.
 
-    Also returns ``curve(t_s)``: P(UP at t | UP at 0) and P(UP at t | DOWN at 0) along the delay
-    (shape (len(t), 2)), for the figures. The calcium statistics use ``seed`` (a property of the
-    background rate, not of the run: fixed, so runs share the cache). With ``rate_hz`` 0 the wait
-    is silent: every synapse keeps its settled state (``sim.analysis.bistable.relax_at_rest``).
-    """
+    Each segment's propagator exp(L d) is built from exp(L d / 2^(n-1)) by squaring (the way
+    scipy's expm itself works), which also gives the course at d / 2^(n-1), ..., d / 2, d. The
+    calcium statistics use ``seed`` (a property of the background rate, not of the run: fixed,
+    so runs share the cache). With ``rate_hz`` 0 the wait is silent: every synapse keeps its
+    settled state (``sim.analysis.bistable.relax_at_rest``)."""
+    return _delay_course(tuple((float(d), round(float(g), GATE_DECIMALS)) for d, g in segments),
+                         float(rate_hz), prep, params, int(seed))
+
+
+@lru_cache(maxsize=64)
+def _delay_course(segments: tuple[tuple[float, float], ...], rate_hz: float,
+                  prep: bg.Preparation, params: BistableParams, seed: int) -> DelayCourse:
     if rate_hz < 0:
         raise ValueError("rate_hz must be >= 0")
     if any(d < 0 for d, _ in segments):
         raise ValueError("segment durations must be >= 0")
-    if rate_hz == 0:
-        def silent(t_s: ArrayLike) -> np.ndarray:
-            t = np.atleast_1d(np.asarray(t_s, dtype=float))
-            return np.column_stack([np.ones_like(t), np.zeros_like(t)])
-        return Transitions(1.0, 0.0), silent
-
-    waits = [(float(d), _wait(float(rate_hz), round(float(g), 4), prep, params, seed))
-             for d, g in segments if d > 0]
-    first = waits[0][1] if waits else _wait(float(rate_hz), round(prep.nmda_occupancy, 4), prep,
-                                            params, seed)
-    start = np.zeros((first.rho.size, 2))
-    start[np.argmin(np.abs(first.rho - 1.0)), 0] = 1.0
-    start[np.argmin(np.abs(first.rho - 0.0)), 1] = 1.0
-    ends = np.concatenate([[0.0], np.cumsum([d for d, _ in waits])])
-
-    def densities_at(t: float) -> np.ndarray:
-        dens = start.copy()
-        for (d, w), t0 in zip(waits, ends[:-1], strict=True):
-            if t <= t0:
-                break
-            step = min(d, t - t0)
-            dens = np.clip(w.propagator(step) @ dens, 0.0, None)
-            dens /= dens.sum(axis=0, keepdims=True)
-        return dens
-
-    def curve(t_s: ArrayLike) -> np.ndarray:
-        t = np.atleast_1d(np.asarray(t_s, dtype=float))
-        return np.array([first.up_fraction(densities_at(tk).T) for tk in t])
-
-    p_uu, p_ud = curve([ends[-1]])[0]
-    return Transitions(float(p_uu), float(p_ud)), curve
+    total = sum(d for d, _ in segments)
+    if rate_hz == 0 or total == 0:
+        t = np.array([0.0, total]) if total > 0 else np.array([0.0])
+        return DelayCourse(Transitions(1.0, 0.0), t, np.ones_like(t), np.zeros_like(t))
+    t_out, p_out = [0.0], [np.array([1.0, 0.0])]
+    dens = None
+    now = 0.0
+    for d, gate in segments:
+        if d <= 0:
+            continue
+        w = _wait(rate_hz, gate, prep, params, seed)
+        if dens is None:  # synapses start settled: UP at rho = 1, DOWN at rho = 0
+            dens = np.zeros((w.rho.size, 2))
+            dens[np.argmin(np.abs(w.rho - 1.0)), 0] = 1.0
+            dens[np.argmin(np.abs(w.rho)), 1] = 1.0
+        n = POINTS_PER_SEGMENT
+        prop = w.propagator(d / 2 ** (n - 1))
+        for k in range(n):
+            if k:
+                prop = prop @ prop
+            here = np.clip(prop @ dens, 0.0, None)
+            here /= here.sum(axis=0, keepdims=True)
+            t_out.append(now + d / 2 ** (n - 1 - k))
+            p_out.append(w.up_fraction(here.T))
+        dens, now = here, now + d
+    p = np.array(p_out)
+    return DelayCourse(Transitions(float(p[-1, 0]), float(p[-1, 1])), np.array(t_out),
+                       p[:, 0], p[:, 1])
 
 
 def segments_for(delay_s: float, gate_at: Callable[[float], float],

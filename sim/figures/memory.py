@@ -91,5 +91,8 @@ def plot_memory_run(run: Any, folder: Path) -> list[Path]:
                                         if ret is not None and np.isfinite(float(ret)) else ""),
                      loc="left")
         ax.legend(frameon=False, loc="lower left")
-        fig.suptitle(run_title(run))
+        timing = str(run.attrs.get("drug_timing", "")).replace("_", " ")
+        dosed = float(run.conditions.get("dose_mg_per_kg") or 0) > 0 or \
+            float(run.conditions.get("dose_mg") or 0) > 0
+        fig.suptitle(run_title(run) + (f" · drug {timing}" if dosed and timing else ""))
         return [save_figure(fig, Path(folder) / "memory_run.png")]

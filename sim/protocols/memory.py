@@ -9,7 +9,7 @@ binary:
    postsynaptic firing puts the calcium of its recurrent synapses above theta_p and switches them
    UP, through the same glycine gate and Mg2+ block as in the LTP preparation;
 2. **delay**: ``delay_h`` hours of in vivo background firing (``delay_rate_hz``), applied in one
-   step as the synapses' transition probabilities (``sim.analysis.memory.delay_transitions``:
+   step as the synapses' transition probabilities (``sim.analysis.memory.delay_course``:
    the Fokker-Planck wait of Higgins, Graupner & Brunel 2014), segment by segment with the
    glycine-site gate of each segment's hours;
 3. **test**: a cue drives ``cue_fraction`` of the assembly for ``cue_ms``; the read-out is how
@@ -317,13 +317,13 @@ def _split_at(segments: list[tuple[float, float]], cut_s: float,
     return out
 
 
-def transitions(cfg: Config, sch: Schedule) -> tuple[mem.Transitions, Any]:
-    """The delay's transitions (and the UP-share curve along it) for the run's schedule: the
-    preparation's calcium constants, each segment's gate in place of occupancy x APV."""
+def delay_course(cfg: Config, sch: Schedule) -> mem.DelayCourse:
+    """The delay's transitions and UP-share course for the run's schedule: the preparation's
+    calcium constants, each segment's gate in place of occupancy x APV."""
     from sim.protocols.ltp import bistable_params, calcium_preparation
 
-    return mem.delay_transitions(sch.segments, cfg.protocol.delay_rate_hz,
-                                 calcium_preparation(cfg, 1.0, 1.0), bistable_params(cfg))
+    return mem.delay_course(sch.segments, cfg.protocol.delay_rate_hz,
+                            calcium_preparation(cfg, 1.0, 1.0), bistable_params(cfg))
 
 
 def runtime_params(cfg: Config, state) -> dict[str, float]:
@@ -331,9 +331,12 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
 
     pr, pc = cfg.protocol, cfg.plasticity
     sch = schedule(cfg, state)
-    trans, _ = transitions(cfg, sch)
+    trans = delay_course(cfg, sch).transitions
     values = {
-        "mg_mM": cfg.bath.mg_mM, "gate_train": sch.gate_train, "gate_test": sch.gate_test,
+        # gates rounded to 1e-9: the same activation reached by another route (bath glycine)
+        # gives the binary the same numbers
+        "mg_mM": cfg.bath.mg_mM, "gate_train": round(sch.gate_train, 9),
+        "gate_test": round(sch.gate_test, 9),
         "g_ee_nmda_nS": pr.g_ee_nmda_nS, "g_ei_nmda_nS": pr.g_ei_nmda_nS,
         "tau_nmda_ms": pc.tau_nmda_ms, "bpap_mV": pc.bpap_mV,
         "g_bg_exc_nS": pr.g_background_exc_nS, "g_bg_inh_nS": pr.g_background_inh_nS,
@@ -359,12 +362,12 @@ class MemoryResult:
     storage: mem.Storage
     recall: mem.Recall
     schedule: Schedule
-    transitions: mem.Transitions
+    delay: mem.DelayCourse
     step_through_latency_s: float
     recall_strength: float
 
 
-def analyse(cfg: Config, state, sim: Simulation) -> tuple[MemoryResult, Any]:
+def analyse(cfg: Config, state, sim: Simulation) -> MemoryResult:
     out, info = sim.outputs, sim.build.info
     for name in ("rho_trained", "rho_delayed"):
         if not np.all(np.isfinite(out[name])):
@@ -377,11 +380,11 @@ def analyse(cfg: Config, state, sim: Simulation) -> tuple[MemoryResult, Any]:
                     n_cued=info["n_cued"], cue_on_s=ph.cue_on,
                     window_s=pr.recall_window_ms * 1e-3)
     sch = schedule(cfg, state)
-    trans, curve = transitions(cfg, sch)
+    course = delay_course(cfg, sch)
     strength = rc.overlap / pr.recall_reference if math.isfinite(rc.overlap) else math.nan
     latency = mem.step_through_latency(strength, naive_s=pr.naive_latency_s,
                                        trained_s=pr.trained_latency_s, cutoff_s=pr.cutoff_s)
-    return MemoryResult(st, rc, sch, trans, latency, strength), curve
+    return MemoryResult(st, rc, sch, course, latency, strength)
 
 
 def _num(x: float, digits: int = 4) -> float | None:
@@ -406,7 +409,7 @@ class Memory(Protocol):
                               "protocol.cutoff_s is required, got "
                               f"{pr.naive_latency_s:g}, {pr.trained_latency_s:g}, "
                               f"{pr.cutoff_s:g}")
-        res, curve = analyse(cfg, state, sim)
+        res = analyse(cfg, state, sim)
         out, info = sim.outputs, sim.build.info
         bin_s = 0.005
         spikes = {"exc": (out["exc_t"].astype(np.float64), out["exc_i"].astype(np.int32)),
@@ -438,14 +441,12 @@ class Memory(Protocol):
         seg = np.array(sch.segments, dtype=float).reshape(-1, 2)
         run.put("traces", "delay_segment_s", seg[:, 0], "s")
         run.put("traces", "delay_segment_gate", seg[:, 1], "1")
-        t_h = np.unique(np.concatenate([[0.0], np.geomspace(0.01, max(pr.delay_h, 0.01), 40)]))
-        t_h = t_h[t_h <= pr.delay_h + 1e-12] if pr.delay_h > 0 else np.array([0.0])
-        p = curve(t_h * 3600.0)
-        run.put("traces", "delay_t_h", t_h, "h")
-        run.put("traces", "delay_up_assembly",
-                st.assembly_trained * p[:, 0] + (1 - st.assembly_trained) * p[:, 1], "1")
-        run.put("traces", "delay_up_control",
-                st.control_trained * p[:, 0] + (1 - st.control_trained) * p[:, 1], "1")
+        course = res.delay
+        run.put("traces", "delay_t_h", course.t_s / 3600.0, "h")
+        run.put("traces", "delay_up_assembly", st.assembly_trained * course.up_from_up
+                + (1 - st.assembly_trained) * course.up_from_down, "1")
+        run.put("traces", "delay_up_control", st.control_trained * course.up_from_up
+                + (1 - st.control_trained) * course.up_from_down, "1")
         summary = {
             "recall_overlap": _num(rc.overlap),
             "recall_latency_ms": _num(rc.latency_ms, 2),
@@ -457,7 +458,7 @@ class Memory(Protocol):
             "occupancy_training": _num(sch.occupancy_train),
             "occupancy_delay_mean": _num(sch.occupancy_delay_mean),
             "occupancy_test": _num(sch.occupancy_test),
-            "p_up_from_up": _num(res.transitions.up_from_up, 6),
+            "p_up_from_up": _num(res.delay.transitions.up_from_up, 6),
             "drug_timing": pr.drug_timing,
             "delay_h": pr.delay_h,
         }
