@@ -194,6 +194,15 @@ def to_nwbfile(run: RunData) -> Any:
         nwb.add_time_intervals(induction)
 
     a = run.analysis
+    if "phases_s" in a:  # memory: training and the recall cue, in simulated time
+        train_on, train_off, jump, cue_on, cue_off, _end = (float(x) for x in a["phases_s"])
+        phases = TimeIntervals(name="memory_phases", description="training and the recall cue "
+                               f"(simulated time); the delay ({float(a['delay_h']):g} h) is "
+                               f"applied in one step at {jump:g} s")
+        phases.add_column("phase", "training or cue")
+        phases.add_interval(start_time=train_on, stop_time=train_off, phase="training")
+        phases.add_interval(start_time=cue_on, stop_time=cue_off, phase="cue")
+        nwb.add_time_intervals(phases)
     for group, (table, description) in EVENT_TABLES.items():
         start, stop = a.get(f"{group}/start_s"), a.get(f"{group}/stop_s")
         if start is None or stop is None or len(start) == 0:

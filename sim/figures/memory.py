@@ -74,11 +74,11 @@ def plot_memory_run(run: Any, folder: Path) -> list[Path]:
         ax.legend(frameon=False)
 
         ax = fig.add_subplot(grid[1, 1])
-        th = np.asarray(run.traces["delay_t_h"], dtype=float)
+        th = np.atleast_1d(np.asarray(a["delay_course_h"], dtype=float))
         if th.size > 1:
-            ax.plot(th[1:], np.asarray(run.traces["delay_up_assembly"])[1:], color=UNCUED,
+            ax.plot(th[1:], np.asarray(a["delay_course_up_assembly"])[1:], color=UNCUED,
                     label="assembly synapses")
-            ax.plot(th[1:], np.asarray(run.traces["delay_up_control"])[1:], color=CONTROL,
+            ax.plot(th[1:], np.asarray(a["delay_course_up_control"])[1:], color=CONTROL,
                     label="control synapses")
             ax.set_xscale("log")
         ax.scatter([th[-1]] * 2, [float(a["up_assembly_delayed"]), float(a["up_control_delayed"])],

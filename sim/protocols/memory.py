@@ -437,15 +437,15 @@ class Memory(Protocol):
         run.put("analysis", "rate_cued_hz", rc.rate_cued_hz, "Hz")
         run.put("analysis", "rate_uncued_hz", rc.rate_uncued_hz, "Hz")
         run.put("analysis", "rate_control_hz", rc.rate_control_hz, "Hz")
-        # the delay as the synapses saw it: segments and the UP shares along it
+        # the delay as the synapses saw it (in delay time, not simulated time: under /analysis)
         seg = np.array(sch.segments, dtype=float).reshape(-1, 2)
-        run.put("traces", "delay_segment_s", seg[:, 0], "s")
-        run.put("traces", "delay_segment_gate", seg[:, 1], "1")
+        run.put("analysis", "delay_segment_duration_h", seg[:, 0] / 3600.0, "h")
+        run.put("analysis", "delay_segment_gate", seg[:, 1], "1")
         course = res.delay
-        run.put("traces", "delay_t_h", course.t_s / 3600.0, "h")
-        run.put("traces", "delay_up_assembly", st.assembly_trained * course.up_from_up
+        run.put("analysis", "delay_course_h", course.t_s / 3600.0, "h")
+        run.put("analysis", "delay_course_up_assembly", st.assembly_trained * course.up_from_up
                 + (1 - st.assembly_trained) * course.up_from_down, "1")
-        run.put("traces", "delay_up_control", st.control_trained * course.up_from_up
+        run.put("analysis", "delay_course_up_control", st.control_trained * course.up_from_up
                 + (1 - st.control_trained) * course.up_from_down, "1")
         summary = {
             "recall_overlap": _num(rc.overlap),
@@ -476,3 +476,13 @@ class Memory(Protocol):
 
 
 PROTOCOL = Memory()
+
+
+def run_memory(cfg: Config, workdir: Path, *, state=None) -> tuple[MemoryResult, Simulation]:
+    """Simulate ``cfg`` (``experiment.protocol = "memory"``) and analyse it without writing
+    run.h5 (for tests and scripts); ``state`` defaults to the config's own receptor state."""
+    from sim.conditions import receptor_state
+
+    state = receptor_state(cfg) if state is None else state
+    sim = PROTOCOL.simulate(cfg, state, Path(workdir))
+    return analyse(cfg, state, sim), sim
