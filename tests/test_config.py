@@ -28,7 +28,7 @@ def test_overrides_and_errors_name_the_key():
     assert parse_override("bath.mg_mM=0") == ("bath.mg_mM", 0)
     assert parse_override("drug.species=rat") == ("drug.species", "rat")
     with pytest.raises(ConfigError, match=r"^experiment\.protocol must be one of 'epileptiform', "
-                                          r"'ltp', got 'x'"):
+                                          r"'ltp', 'memory', got 'x'"):
         resolve({"experiment": {"protocol": "x"}})
     with pytest.raises(ConfigError, match=r"^protocol must be a table"):
         resolve({"protocol": 3})

@@ -122,3 +122,16 @@ def test_timing_puts_the_drug_in_its_phase():
     # a multi-day regimen runs through every phase
     with pytest.raises(ConfigError, match="protocol.drug_timing"):
         sched("after_training", **{"drug.days": 30, "drug.doses_per_day": 2})
+
+
+def test_dose_delay_timing_and_antagonist_never_recompile():
+    """Everything an experiment varies is a runtime value: one build serves the whole design."""
+    base = memory_config()
+    variants = [memory_config(**{"drug.dose_mg_per_kg": 10.0}),
+                memory_config(**{"protocol.delay_h": 336.0}),
+                memory_config(**{"protocol.drug_timing": "after_training"}),
+                memory_config(**{"bath.apv_uM": 50.0}),
+                memory_config(**{"protocol.delay_rate_hz": 0.5})]
+    blueprint = memory.PROTOCOL.blueprint(base)
+    assert all(memory.PROTOCOL.blueprint(v) == blueprint for v in variants)
+    assert memory.PROTOCOL.blueprint(memory_config(**{"protocol.cue_ms": 100.0})) != blueprint

@@ -22,14 +22,14 @@ BUILDERS = Path(__file__).parent / "builders"
 
 
 def test_every_registered_protocol_implements_the_interface():
-    assert registry.names() == ("epileptiform", "ltp")
+    assert registry.names() == ("epileptiform", "ltp", "memory")
     for name in registry.names():
         p = registry.get(name)
         assert isinstance(p, Protocol) and p.name == name
         assert p.table.model_fields, name  # its own [protocol] schema
         for m in p.metrics:
             assert m.protocols == (name,) and metrics.get(m.name) is not None
-    with pytest.raises(KeyError, match="epileptiform, ltp"):
+    with pytest.raises(KeyError, match="epileptiform, ltp, memory"):
         registry.get("nope")
 
 
