@@ -757,9 +757,14 @@ def resolve(raw: Mapping[str, Any], overrides: Iterable[tuple[str, Any]] = ()) -
     for key, value in overrides:
         set_dotted(raw, key, value)
     try:
-        return Config.model_validate(raw)
+        cfg = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(describe_error(exc.errors()[0])) from None
+    # what only the protocol can judge (keys of several tables together): before anything runs
+    from sim.protocols import get
+
+    get(cfg.experiment.protocol).check(cfg)
+    return cfg
 
 
 def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:

@@ -62,6 +62,12 @@ class Protocol(ABC):
     def structure(self, cfg: Config) -> dict[str, Any]:
         """The structural parameters of ``cfg`` (JSON-able): a change means a new build."""
 
+    def check(self, cfg: Config) -> None:
+        """Raise ConfigError (naming the key) for a config this protocol cannot run. Called when
+        a config is resolved, so bad input fails before anything is written; the default builds
+        the structure, whose schedules check themselves."""
+        self.structure(cfg)
+
     def blueprint(self, cfg: Config) -> Blueprint:
         """What to compile: the builder and the structural parameters of ``cfg``."""
         return Blueprint(builder=self.builder, structure=self.structure(cfg))

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.analysis import memory as mem
 from sim.analysis.bursts import population_rate
@@ -132,6 +132,25 @@ class MemoryTable(Section):
     # seeds: 0.33 +- 0.06), recall strength 1.
     recall_reference: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.33
 
+    @model_validator(mode="after")
+    def _consistent(self) -> MemoryTable:
+        if self.recall_window_ms < self.cue_ms:
+            raise ValueError(f"protocol.recall_window_ms must be >= protocol.cue_ms "
+                             f"({self.cue_ms:g}), got {self.recall_window_ms:g}")
+        if not self.naive_latency_s <= self.trained_latency_s <= self.cutoff_s:
+            raise ValueError(
+                "protocol.trained_latency_s must lie between protocol.naive_latency_s and "
+                f"protocol.cutoff_s ({self.naive_latency_s:g} to {self.cutoff_s:g}), got "
+                f"{self.trained_latency_s:g}")
+        n_a = round(self.assembly_fraction * self.n_exc)
+        n_c = round(self.cue_fraction * n_a)
+        if not 1 <= n_c < n_a < self.n_exc:
+            raise ValueError(
+                f"protocol.assembly_fraction must leave cued, uncued and control cells, got "
+                f"{n_c} cued of an assembly of {n_a} in {self.n_exc} cells (check "
+                f"protocol.cue_fraction too)")
+        return self
+
 
 METRICS = (
     Metric("recall_overlap", "recall overlap (uncued assembly vs control)", "1", ("memory",),
@@ -173,9 +192,6 @@ class Phases:
 
 def phases(cfg: Config) -> Phases:
     pr = cfg.protocol
-    if pr.recall_window_ms < pr.cue_ms:
-        raise ConfigError(f"protocol.recall_window_ms must be >= protocol.cue_ms "
-                          f"({pr.cue_ms:g}), got {pr.recall_window_ms:g}")
     train_on = SETTLE_S
     train_off = train_on + pr.train_s
     t_jump = train_off + SETTLE_S
@@ -185,15 +201,11 @@ def phases(cfg: Config) -> Phases:
 
 
 def sizes(cfg: Config) -> tuple[int, int]:
-    """(cells in the assembly, cued cells): at least 2 and 1, and some uncued."""
+    """(cells in the assembly, cued cells)."""
     pr = cfg.protocol
     n_a = round(pr.assembly_fraction * pr.n_exc)
     n_c = round(pr.cue_fraction * n_a)
-    if not 1 <= n_c < n_a < pr.n_exc:
-        raise ConfigError(
-            f"protocol.assembly_fraction and protocol.cue_fraction must leave cued, uncued and "
-            f"control cells (got {n_c} cued of an assembly of {n_a} in {pr.n_exc} cells)")
-    return n_a, n_c
+    return n_a, n_c  # the table's validator keeps 1 <= n_c < n_a < n_exc
 
 
 def structure_of(cfg: Config) -> dict[str, Any]:
@@ -265,6 +277,22 @@ class Schedule:
     occupancy_delay_mean: float
 
 
+def check_timing(cfg: Config) -> None:
+    """ConfigError for a drug timing the dose cannot have (no PK needed)."""
+    pr, drug = cfg.protocol, cfg.drug
+    if not ((drug.dose_mg_per_kg or 0) > 0 or (drug.dose_mg or 0) > 0):
+        return
+    if (drug.days > 1 or drug.doses_per_day > 1) and pr.drug_timing != "before_training":
+        raise ConfigError(
+            f"protocol.drug_timing must be \"before_training\" for a regimen of several doses "
+            f"(it runs through training, delay and test), got {pr.drug_timing!r}")
+    if pr.drug_timing == "before_test" and drug.time_after_dose_h > pr.delay_h:
+        raise ConfigError(
+            f"drug.time_after_dose_h must be <= protocol.delay_h ({pr.delay_h:g}) for "
+            f"drug_timing = \"before_test\" (the dose falls inside the delay), got "
+            f"{drug.time_after_dose_h:g}")
+
+
 def schedule(cfg: Config, state) -> Schedule:
     pr = cfg.protocol
     tad = cfg.drug.time_after_dose_h
@@ -272,14 +300,7 @@ def schedule(cfg: Config, state) -> Schedule:
     exposure = Exposure(cfg, state)
     repeated = exposure.repeated and exposure.dosed
     timing = pr.drug_timing
-    if repeated and timing != "before_training":
-        raise ConfigError(
-            f"protocol.drug_timing must be \"before_training\" for a regimen of several doses "
-            f"(it runs through training, delay and test), got {timing!r}")
-    if timing == "before_test" and tad > delay and exposure.dosed:
-        raise ConfigError(
-            f"drug.time_after_dose_h must be <= protocol.delay_h ({delay:g}) for drug_timing = "
-            f"\"before_test\" (the dose falls inside the delay), got {tad:g}")
+    check_timing(cfg)
     if timing == "before_training":
         train_h, test_h = tad, tad + delay
 
@@ -426,13 +447,13 @@ class Memory(Protocol):
     def progress_label(self, cfg: Config) -> str:
         return f"memory (delay {cfg.protocol.delay_h:g} h)"
 
+    def check(self, cfg: Config) -> None:
+        """The structure, and the drug's timing (it needs the drug table too)."""
+        self.structure(cfg)
+        check_timing(cfg)
+
     def record(self, cfg: Config, state, sim: Simulation) -> tuple[RunData, dict[str, Any]]:
         pr = cfg.protocol
-        if pr.naive_latency_s > pr.trained_latency_s or pr.trained_latency_s > pr.cutoff_s:
-            raise ConfigError("protocol.naive_latency_s <= protocol.trained_latency_s <= "
-                              "protocol.cutoff_s is required, got "
-                              f"{pr.naive_latency_s:g}, {pr.trained_latency_s:g}, "
-                              f"{pr.cutoff_s:g}")
         res = analyse(cfg, state, sim)
         out, info = sim.outputs, sim.build.info
         bin_s = 0.005
