@@ -62,6 +62,14 @@ BAD_CONFIGS = [
     ("absurd conductance", "[network]\ng_gaba_ie_nS = 1e9\n",
      "network.g_gaba_ie_nS must be <= 1000"),
     ("extends missing", 'extends = "nowhere.toml"\n', "does not exist"),
+    # what only a protocol can judge is refused when the config is resolved, not at run time
+    ("LTP schedule", '[experiment]\nprotocol = "ltp"\n[protocol]\ninduction = "tbs"\n'
+     'tbs_burst_interval_ms = 20.0\n', "protocol.tbs_burst_interval_ms must exceed one burst"),
+    ("memory drug timing", '[experiment]\nprotocol = "memory"\n[drug]\ndose_mg_per_kg = 10.0\n'
+     'time_after_dose_h = 3.0\n[protocol]\ndrug_timing = "before_test"\ndelay_h = 1.0\n',
+     "drug.time_after_dose_h must be <= protocol.delay_h"),
+    ("memory latencies", '[experiment]\nprotocol = "memory"\n[protocol]\n'
+     'trained_latency_s = 500.0\n', "protocol.trained_latency_s must lie between"),
 ]
 
 
