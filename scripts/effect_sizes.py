@@ -7,6 +7,7 @@ For each value of ``--by`` and each metric: n (runs where the metric is defined)
 Student-t 95 % interval of the mean, the difference from the reference condition (the first value,
 or ``--reference``) with its Welch 95 % interval, and Hedges' g (the standardised difference,
 small-sample corrected). Prints a Markdown table (the README's tables are made with it).
+``--where COLUMN=VALUE`` (repeatable) keeps a slice of a many-factor grid.
 Booleans count as 0/1; empty cells (undefined metrics) are left out and n says how many remain.
 """
 
@@ -69,16 +70,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--by", required=True, help="the column that names a condition")
     ap.add_argument("--metrics", nargs="+", required=True)
     ap.add_argument("--reference", help="the reference condition (default: the first)")
+    ap.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                    help="keep only the runs with this value (repeatable; numbers compare as "
+                         "numbers)")
     args = ap.parse_args(argv)
     with open(args.csv, newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:
         print(f"{args.csv}: no runs", file=sys.stderr)
         return 2
-    for key in [args.by, *args.metrics]:
+    filters = []
+    for item in args.where:
+        key, sep, want = item.partition("=")
+        if not sep:
+            print(f"--where {item!r}: expected COLUMN=VALUE", file=sys.stderr)
+            return 2
+        filters.append((key, want))
+    for key in [args.by, *args.metrics, *(k for k, _ in filters)]:
         if key not in rows[0]:
             print(f"{args.csv}: no column {key!r}", file=sys.stderr)
             return 2
+
+    def same(text: str, want: str) -> bool:
+        try:
+            return float(text) == float(want)
+        except ValueError:
+            return text == want
+
+    rows = [r for r in rows if all(same(r[k], v) for k, v in filters)]
+    if not rows:
+        print(f"{args.csv}: no run matches {' and '.join(args.where)}", file=sys.stderr)
+        return 2
     groups: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[row[args.by]].append(row)

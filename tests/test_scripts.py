@@ -50,6 +50,15 @@ def test_effect_sizes_gives_intervals_and_hedges_g(tmp_path, capsys):
     # Hedges' g: difference 2 over pooled SD 1, times 1 - 3 / (4 * 6 - 9) = 0.8
     assert dosed[6].strip() == "1.6"
     assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "nope"]) == 2
+    # --where keeps a slice: only the dosed runs whose rate is 3
+    capsys.readouterr()
+    assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "rate",
+                        "--where", "rate=3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["0", "100"]
+    assert all(line.split("|")[3].strip() == "1" for line in lines[2:])
+    assert script.main([str(tmp_path / "s.csv"), "--by", "dose", "--metrics", "rate",
+                        "--where", "dose=7"]) == 2
 
 
 def test_config_reference_is_current():
