@@ -87,3 +87,41 @@ def test_reanalyse_ictal_redetects_with_other_settings(tmp_path):
     assert row["ictal_event_count"] == "2" and row["runaway"] == "False"
     assert abs(float(row["mean_ictal_duration_s"]) - 4.0) < 0.1
     assert script.main([str(tmp_path), "--set", "nope=1", "--out", str(out)]) == 2
+
+
+def test_memory_figures_draw_and_tabulate_the_three_designs(tmp_path):
+    """Synthetic sweep.csv files with the memory sweeps' columns: every figure and table is made,
+    and the table holds the means of the rows it names."""
+    import csv
+
+    script = load_script("memory_figures")
+    metrics = {"step_through_latency_s": 100.0, "recall_overlap": 0.2, "retention_index": 0.8,
+               "stored_fraction": 0.7, "occupancy_training": 0.42, "occupancy_delay_mean": 0.42,
+               "occupancy_test": 0.42}
+
+    def write(name, rows):
+        path = tmp_path / name
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        return path
+
+    rodent = [{"drug.dose_mg_per_kg": dose, "bath.apv_uM": apv, "protocol.delay_h": delay,
+               "protocol.drug_timing": timing, "simulation.seed": seed,
+               **metrics, "recall_overlap": 0.1 * seed + (0.3 if dose else 0.0)}
+              for dose in (0, 10) for apv in (0, 50) for delay in (24, 336)
+              for timing in script.TIMINGS for seed in (1, 2, 3)]
+    cases = [{"experiment.description": case, "protocol.delay_h": delay, "simulation.seed": seed,
+              **metrics} for case in ("vehicle", "drug") for delay in (1, 24) for seed in (1, 2)]
+    out = tmp_path / "figs"
+    assert script.main(["--rodent", str(write("r.csv", rodent)), "--translation",
+                        str(write("t.csv", cases)), "--retention", str(write("q.csv", cases)),
+                        "--out", str(out)]) == 0
+    for name in ("rodent", "translation", "retention"):
+        assert (out / f"results_memory_{name}.png").stat().st_size > 10_000
+    table = (out / "results_memory_rodent.md").read_text()
+    # 10 mg/kg rows: overlaps 0.4, 0.5, 0.6 -> mean 0.5; vehicle 0.1, 0.2, 0.3 -> 0.2
+    assert "| 24 h | before training | 10 mg/kg | 3 | 100 ± 0 | 0.5 ± 0.25 |" in table
+    assert "| 24 h | before training | vehicle | 3 | 100 ± 0 | 0.2 ± 0.25 |" in table
+    assert script.main(["--rodent", str(tmp_path / "missing.csv")]) == 2

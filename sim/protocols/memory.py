@@ -153,16 +153,16 @@ class MemoryTable(Section):
 
 
 METRICS = (
-    Metric("recall_overlap", "recall overlap (uncued assembly vs control)", "1", ("memory",),
+    Metric("recall_overlap", "recall overlap", "1", ("memory",),
            MORE, non_negative=False, panel=True, printed=True),
     Metric("recall_latency_ms", "recall latency (median first spike)", "ms", ("memory",), LESS,
            printed=True, missing="no uncued assembly cell fired in the recall window"),
-    Metric("retention_index", "synaptic retention after the delay", "1", ("memory",), MORE,
+    Metric("retention_index", "retention after the delay", "1", ("memory",), MORE,
            non_negative=False, panel=True, printed=True,
            missing="training stored nothing (no excess of UP synapses)"),
-    Metric("step_through_latency_s", "passive-avoidance step-through latency", "s", ("memory",),
+    Metric("step_through_latency_s", "step-through latency", "s", ("memory",),
            MORE, panel=True, printed=True),
-    Metric("stored_fraction", "UP-synapse excess of the assembly after training", "1",
+    Metric("stored_fraction", "stored: assembly UP-synapse excess", "1",
            ("memory",), MORE, non_negative=False, panel=True, printed=True),
     Metric("recall_strength", "recall overlap / reference", "1", ("memory",), MORE,
            non_negative=False),
