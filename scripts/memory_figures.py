@@ -65,6 +65,22 @@ def _bars(ax, groups: list[tuple[str, np.ndarray]], colours: list[str]) -> None:
     ax.set_xticks(range(len(groups)), [g[0] for g in groups], rotation=30, ha="right")
 
 
+def _hbars(ax, groups: list[tuple[str, np.ndarray]], colours: list[str], labels: bool) -> None:
+    """Horizontal bars, the first case on top (long case names read on the y axis)."""
+    n = len(groups)
+    for k, ((_label, values), colour) in enumerate(zip(groups, colours, strict=True)):
+        y = n - 1 - k
+        m, h, _n = mean_ci(values)
+        if math.isfinite(m):
+            ax.barh(y, m, color=colour, alpha=0.35, height=0.75)
+            if math.isfinite(h):
+                ax.errorbar(m, y, xerr=h, color=colour, capsize=4, lw=1.6)
+        finite = values[np.isfinite(values)]
+        jitter = np.linspace(-0.18, 0.18, finite.size) if finite.size > 1 else np.zeros(1)
+        ax.scatter(finite, y + jitter[:finite.size], s=9, color=colour, zorder=3)
+    ax.set_yticks(range(n), [g[0] for g in groups][::-1] if labels else [""] * n)
+
+
 def rodent(csv: Path, out: Path) -> list[Path]:
     d = pd.read_csv(csv)
     arms = [("vehicle", 0, 0), ("10 mg/kg", 10, 0), ("vehicle + AP-7", 0, 50),
@@ -131,20 +147,25 @@ def translation(csv: Path, out: Path) -> list[Path]:
                   "step_through_latency_s")]
         lines.append(f"| {label} | {len(rows)} | {occ} | " + " | ".join(cells) + " |")
     with rc_context(STYLE):
-        fig = new_figure((15, 5.2))
-        for j, (metric, ylabel) in enumerate((("occupancy_training",
-                                               "activation during training"),
-                                              ("stored_fraction", "stored (UP excess)"),
-                                              ("retention_index", "retention at 24 h"),
-                                              ("step_through_latency_s",
-                                               "step-through latency (s)"))):
-            ax = fig.add_subplot(1, 4, j + 1)
-            _bars(ax, [(k, v[metric].to_numpy(float)) for k, v in cases], colours)
-            ax.set_ylabel(ylabel)
+        fig = new_figure((17, 4.8))
+        panels = (("occupancy_training", "activation during training"),
+                  ("stored_fraction", "stored (UP-synapse excess)"),
+                  ("retention_index", "retention at 24 h"),
+                  ("recall_overlap", "recall overlap"),
+                  ("step_through_latency_s", "step-through latency (s)"))
+        grid = fig.add_gridspec(1, len(panels))
+        for j, (metric, xlabel) in enumerate(panels):
+            ax = fig.add_subplot(grid[0, j])
+            _hbars(ax, [(k, v[metric].to_numpy(float)) for k, v in cases], colours,
+                   labels=j == 0)
+            ax.set_xlabel(xlabel)
             if metric == "step_through_latency_s":
-                ax.axhline(300, color=GREY, ls=":", lw=1)
+                ax.axvline(300, color=GREY, ls=":", lw=1)
+            if metric in ("occupancy_training", "stored_fraction", "retention_index"):
+                lo = min(v[metric].min() for _, v in cases)
+                ax.set_xlim(max(0.0, lo - 0.08), None)
         fig.suptitle("One network, the source documents' doses: drug before training, test 24 h "
-                     "later; 10 seeds per bar")
+                     "later (mean and 95 % CI over 10 seeds, dots single runs)")
         path = save_figure(fig, out / "results_memory_translation.png")
     (out / "results_memory_translation.md").write_text("\n".join(lines) + "\n")
     return [path]
