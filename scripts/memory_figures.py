@@ -7,7 +7,8 @@
 Each figure shows means with 95 % t intervals over seeds and every run as a dot; each is
 written with a Markdown table of the same numbers beside it (``.md``). The sweeps' own figures
 (``OUT/figures``) plot one factor against dose; these put the memory designs' factors side by
-side. Any of the three inputs can be left out.
+side. Any of the three inputs can be left out. Needs pandas (`pip install -e ".[notebook]"`,
+or the test extra).
 """
 
 from __future__ import annotations
