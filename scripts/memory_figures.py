@@ -27,7 +27,7 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.figures.style import GREY, STYLE, hue, new_figure, save_figure  # noqa: E402
+from sim.figures.style import GREY, STYLE, hue, new_figure, save_figure
 
 TIMINGS = ("before_training", "after_training", "before_test")
 METRICS = (("step_through_latency_s", "step-through latency (s)"),
@@ -53,33 +53,33 @@ def _fmt(m: float, h: float) -> str:
     return f"{m:.3g}" if not math.isfinite(h) else f"{m:.3g} ± {h:.2g}"
 
 
-def _bars(ax, groups: list[tuple[str, np.ndarray]], colours: list[str]) -> None:
-    for k, ((_label, values), colour) in enumerate(zip(groups, colours, strict=True)):
-        m, h, _n = mean_ci(values)
-        if math.isfinite(m):
-            ax.bar(k, m, color=colour, alpha=0.35, width=0.75)
-            if math.isfinite(h):
-                ax.errorbar(k, m, yerr=h, color=colour, capsize=4, lw=1.6)
-        finite = values[np.isfinite(values)]
-        jitter = np.linspace(-0.18, 0.18, finite.size) if finite.size > 1 else np.zeros(1)
-        ax.scatter(k + jitter[:finite.size], finite, s=9, color=colour, zorder=3)
-    ax.set_xticks(range(len(groups)), [g[0] for g in groups], rotation=30, ha="right")
-
-
-def _hbars(ax, groups: list[tuple[str, np.ndarray]], colours: list[str], labels: bool) -> None:
-    """Horizontal bars, the first case on top (long case names read on the y axis)."""
+def _bars(ax, groups: list[tuple[str, np.ndarray]], colours: list[str], *,
+          horizontal: bool = False, labels: bool = True) -> None:
+    """One bar per group (mean, 95 % CI, every run as a dot); ``horizontal`` puts the first
+    group on top and the group names on the y axis (long case names)."""
     n = len(groups)
     for k, ((_label, values), colour) in enumerate(zip(groups, colours, strict=True)):
-        y = n - 1 - k
+        pos = n - 1 - k if horizontal else k
         m, h, _n = mean_ci(values)
-        if math.isfinite(m):
-            ax.barh(y, m, color=colour, alpha=0.35, height=0.75)
-            if math.isfinite(h):
-                ax.errorbar(m, y, xerr=h, color=colour, capsize=4, lw=1.6)
         finite = values[np.isfinite(values)]
-        jitter = np.linspace(-0.18, 0.18, finite.size) if finite.size > 1 else np.zeros(1)
-        ax.scatter(finite, y + jitter[:finite.size], s=9, color=colour, zorder=3)
-    ax.set_yticks(range(n), [g[0] for g in groups][::-1] if labels else [""] * n)
+        jitter = pos + (np.linspace(-0.18, 0.18, finite.size) if finite.size > 1 else 0.0)
+        if horizontal:
+            if math.isfinite(m):
+                ax.barh(pos, m, color=colour, alpha=0.35, height=0.75)
+                if math.isfinite(h):
+                    ax.errorbar(m, pos, xerr=h, color=colour, capsize=4, lw=1.6)
+            ax.scatter(finite, np.broadcast_to(jitter, finite.shape), s=9, color=colour, zorder=3)
+        else:
+            if math.isfinite(m):
+                ax.bar(pos, m, color=colour, alpha=0.35, width=0.75)
+                if math.isfinite(h):
+                    ax.errorbar(pos, m, yerr=h, color=colour, capsize=4, lw=1.6)
+            ax.scatter(np.broadcast_to(jitter, finite.shape), finite, s=9, color=colour, zorder=3)
+    names = [g[0] for g in groups] if labels else [""] * n
+    if horizontal:
+        ax.set_yticks(range(n), names[::-1])
+    else:
+        ax.set_xticks(range(n), names, rotation=30, ha="right")
 
 
 def rodent(csv: Path, out: Path) -> list[Path]:
@@ -88,8 +88,8 @@ def rodent(csv: Path, out: Path) -> list[Path]:
             ("10 mg/kg + AP-7", 10, 50)]
     colours = [GREY, hue(0), "#bbbbbb", hue(1)]
     delays = sorted(d["protocol.delay_h"].unique())
-    lines = ["| delay | drug timing | condition | n | step-through latency (s) | recall overlap "
-             "| retention | stored |", "|---|---|---|---|---|---|---|---|"]
+    lines = [("| delay | drug timing | condition | n | step-through latency (s) | recall overlap "
+             "| retention | stored |"), "|---|---|---|---|---|---|---|---|"]
     paths = []
     with rc_context(STYLE):
         fig = new_figure((15, 4.2 * len(delays) * 1.0 + 1.0))
@@ -138,8 +138,8 @@ def translation(csv: Path, out: Path) -> list[Path]:
     d = pd.read_csv(csv)
     cases = _by_case(d, "experiment.description")
     colours = [GREY] + [hue(k) for k in range(len(cases) - 1)]
-    lines = ["| case | n | activation training / delay mean / test | stored | retention | "
-             "recall overlap | step-through latency (s) |", "|---|---|---|---|---|---|---|"]
+    lines = [("| case | n | activation training / delay mean / test | stored | retention | "
+             "recall overlap | step-through latency (s) |"), "|---|---|---|---|---|---|---|"]
     for label, rows in cases:
         occ = "/".join(f"{rows[c].mean():.3f}" for c in
                        ("occupancy_training", "occupancy_delay_mean", "occupancy_test"))
@@ -157,8 +157,8 @@ def translation(csv: Path, out: Path) -> list[Path]:
         grid = fig.add_gridspec(1, len(panels))
         for j, (metric, xlabel) in enumerate(panels):
             ax = fig.add_subplot(grid[0, j])
-            _hbars(ax, [(k, v[metric].to_numpy(float)) for k, v in cases], colours,
-                   labels=j == 0)
+            _bars(ax, [(k, v[metric].to_numpy(float)) for k, v in cases], colours,
+                  horizontal=True, labels=j == 0)
             ax.set_xlabel(xlabel)
             if metric == "step_through_latency_s":
                 ax.axvline(300, color=GREY, ls=":", lw=1)
