@@ -46,11 +46,14 @@ def plan_experiment(path: str | Path, overrides: Iterable[str] = (),
     out = Path(out_dir) if out_dir is not None else default_out_dir(Path(path))
     finished = frozenset(SweepLayout(out).finished_ids()) if out.is_dir() else frozenset()
     builds: Counter[str] = Counter()
+    keys: dict[str, str] = {}  # blueprint -> build key (the key reads the sources: once each)
     simulated: float | None = 0.0
     for point in experiment.points:
         protocol = get(point.config.experiment.protocol)
-        blueprint = protocol.blueprint(point.config)
-        builds[build_key(blueprint)] += 1
+        blueprint = protocol.blueprint(point.config).to_json()
+        if blueprint not in keys:
+            keys[blueprint] = build_key(protocol.blueprint(point.config))
+        builds[keys[blueprint]] += 1
         duration = protocol.duration(point.config)
         simulated = None if simulated is None or duration is None else simulated + duration
     root = cache_root()
