@@ -87,10 +87,6 @@ class Transitions:
     up_from_up: float
     up_from_down: float
 
-    def up_share(self, before: float) -> float:
-        """The UP share after the delay of synapses with UP share ``before`` after training."""
-        return before * self.up_from_up + (1.0 - before) * self.up_from_down
-
 
 @lru_cache(maxsize=256)
 def _wait(rate_hz: float, gate: float, prep: bg.Preparation, params: BistableParams,
@@ -116,6 +112,10 @@ class DelayCourse:
     t_s: np.ndarray  # from the start of the delay, increasing, from 0
     up_from_up: np.ndarray  # P(UP at t | UP at 0)
     up_from_down: np.ndarray  # P(UP at t | DOWN at 0)
+
+    def up_share(self, before: float) -> np.ndarray:
+        """The UP share along the delay of synapses whose UP share was ``before`` at its start."""
+        return before * self.up_from_up + (1.0 - before) * self.up_from_down
 
 
 def delay_course(segments: Sequence[tuple[float, float]], rate_hz: float,

@@ -28,6 +28,7 @@ interval).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +236,18 @@ def _with_time(cfg: Config, hours: float) -> Config:
         update={"time_after_dose_h": float(hours)})})
 
 
+#: Activation at an hour after the dose, by (the tables receptor_state reads, hour): the schedule
+#: is built twice per run (run-time values, analysis) and the seeds of a sweep share their doses.
+_ACTIVATION: dict[tuple[str, float], float] = {}
+_ACTIVATION_MAX = 20_000
+
+
+def _receptor_key(cfg: Config) -> str:
+    """What sim.conditions.receptor_state reads of a memory config: drug, bath, mechanisms."""
+    return json.dumps([cfg.drug.model_dump(mode="json"), cfg.bath.model_dump(mode="json"),
+                       cfg.mechanisms.model_dump(mode="json")], sort_keys=True)
+
+
 class Exposure:
     """Glycine-site activation of the pyramidal cells at any time of the experiment.
 
@@ -251,7 +264,7 @@ class Exposure:
         self.dosed = float(state.dose_mg_per_kg or 0.0) > 0
         self.repeated = cfg.drug.days > 1 or cfg.drug.doses_per_day > 1
         self.interval_h = 24.0 / cfg.drug.doses_per_day
-        self._cache: dict[float, float] = {}
+        self._key = _receptor_key(cfg) if self.dosed else ""
 
     def at(self, hours_after_dose: float | None) -> float:
         if not self.dosed or hours_after_dose is None or hours_after_dose < 0:
@@ -259,10 +272,13 @@ class Exposure:
         h = float(hours_after_dose)
         if self.repeated and h > self.interval_h:
             h = h % self.interval_h
-        h = round(min(h, PK_HORIZON_H), 4)
-        if h not in self._cache:
-            self._cache[h] = float(self._state(_with_time(self.cfg, h)).occupancy["exc"].before)
-        return self._cache[h]
+        key = (self._key, round(min(h, PK_HORIZON_H), 4))
+        if key not in _ACTIVATION:
+            if len(_ACTIVATION) >= _ACTIVATION_MAX:
+                _ACTIVATION.clear()
+            _ACTIVATION[key] = float(
+                self._state(_with_time(self.cfg, key[1])).occupancy["exc"].before)
+        return _ACTIVATION[key]
 
 
 @dataclass(frozen=True)
@@ -304,17 +320,17 @@ def schedule(cfg: Config, state) -> Schedule:
     if timing == "before_training":
         train_h, test_h = tad, tad + delay
 
-        def dose_h(t_h: float) -> float | None:
+        def dose_h(t_h: float) -> float:
             return tad + t_h
     elif timing == "after_training":
         train_h, test_h = None, delay
 
-        def dose_h(t_h: float) -> float | None:
+        def dose_h(t_h: float) -> float:
             return t_h
     else:  # before_test
         train_h, test_h = None, tad
 
-        def dose_h(t_h: float) -> float | None:
+        def dose_h(t_h: float) -> float:
             return t_h - (delay - tad)
     apv = float(state.apv_unblocked)
     apv_train = apv if pr.apv_timing == "before_training" else 1.0
@@ -326,14 +342,13 @@ def schedule(cfg: Config, state) -> Schedule:
         return exposure.at(dose_h(t_h)) * (apv if blocked else 1.0)
 
     delay_s = delay * 3600.0
-    if repeated:
+    if not exposure.dosed:
+        exposed = (0.0, 0.0)
+    elif repeated:
         exposed = (0.0, delay_s)
-    else:
-        start_h = -dose_h(0.0) if dose_h(0.0) is not None and dose_h(0.0) < 0 else 0.0
-        start_h = max(start_h, 0.0)
-        exposed = (start_h * 3600.0, (start_h + SINGLE_DOSE_EXPOSURE_H) * 3600.0)
-        if not exposure.dosed:
-            exposed = (0.0, 0.0)
+    else:  # the single dose's first day, from the dose (or the delay's start if it came before)
+        start_s = max(-dose_h(0.0), 0.0) * 3600.0
+        exposed = (start_s, start_s + SINGLE_DOSE_EXPOSURE_H * 3600.0)
     segments = mem.segments_for(delay_s, gate_at, exposed,
                                 n_exposed=max(12, math.ceil(delay / exposure.interval_h) * 12)
                                 if repeated else 12)
@@ -488,10 +503,8 @@ class Memory(Protocol):
         run.put("analysis", "delay_segment_gate", seg[:, 1], "1")
         course = res.delay
         run.put("analysis", "delay_course_h", course.t_s / 3600.0, "h")
-        run.put("analysis", "delay_course_up_assembly", st.assembly_trained * course.up_from_up
-                + (1 - st.assembly_trained) * course.up_from_down, "1")
-        run.put("analysis", "delay_course_up_control", st.control_trained * course.up_from_up
-                + (1 - st.control_trained) * course.up_from_down, "1")
+        run.put("analysis", "delay_course_up_assembly", course.up_share(st.assembly_trained), "1")
+        run.put("analysis", "delay_course_up_control", course.up_share(st.control_trained), "1")
         summary = {
             "recall_overlap": _num(rc.overlap),
             "recall_latency_ms": _num(rc.latency_ms, 2),

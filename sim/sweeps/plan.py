@@ -50,10 +50,11 @@ def plan_experiment(path: str | Path, overrides: Iterable[str] = (),
     simulated: float | None = 0.0
     for point in experiment.points:
         protocol = get(point.config.experiment.protocol)
-        blueprint = protocol.blueprint(point.config).to_json()
-        if blueprint not in keys:
-            keys[blueprint] = build_key(protocol.blueprint(point.config))
-        builds[keys[blueprint]] += 1
+        blueprint = protocol.blueprint(point.config)
+        text = blueprint.to_json()
+        if text not in keys:
+            keys[text] = build_key(blueprint)
+        builds[keys[text]] += 1
         duration = protocol.duration(point.config)
         simulated = None if simulated is None or duration is None else simulated + duration
     root = cache_root()
