@@ -3,11 +3,14 @@
     python scripts/reanalyse_ictal.py results/seizure_dose_response --set ictal_min_duration_s=2.5 \
         --out results/seizure_dose_response/ictal_2.5s.csv
 
-Reads every ``run.h5`` under the folder (a run or a sweep), runs the ictal detector
-(``sim.analysis.ictal``) on its stored spikes with the run's own ``[analysis]`` settings changed by
-``--set`` (keys of ``[analysis]``), and writes one CSV row per run: the swept values that tell
-runs apart (dose, seed, bath Mg2+ and K+, network size) and the ictal metrics. The interictal
-threshold is the one the run stored. ``scripts/effect_sizes.py`` reads the CSV.
+Reads every ``run.h5`` under the folder (a run or a sweep) and runs the run's whole analysis again
+on its stored spikes (the interictal detector of ``sim.analysis.bursts``, its threshold included,
+and the ictal detector of ``sim.analysis.ictal``) with the run's own ``[analysis]`` settings
+changed by ``--set`` (keys of ``[analysis]``). It writes one CSV row per run: the swept values that
+tell runs apart (dose, seed, bath Mg2+ and K+, network size) and the metrics of ``summary.json``.
+``scripts/effect_sizes.py`` reads the CSV. ``--figures DIR`` draws the sweep figures (and their
+Markdown tables) from the re-analysed rows, as ``milasim sweep`` draws them from sweep.csv.
+Nothing under the folder is changed.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from pathlib import Path
 from sim.analysis.bursts import BurstParams
 from sim.analysis.ictal import IctalParams
 from sim.config import parse_override
-from sim.protocols.epileptiform import ictal_analysis, without_events
+from sim.figures.sweep import plot_sweep
+from sim.protocols.epileptiform import analyse
 from sim.store import read_run
+from sim.sweeps.table import SweepTable
 
 CONDITIONS = {
     "drug.dose_mg_per_kg": lambda c: c.drug.dose_mg_per_kg,
@@ -38,18 +43,21 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
         run = read_run(path)
         cfg = run.config
         settings = {**cfg.analysis.model_dump(), **changes}
-        threshold = float(run.analysis["detection/threshold_hz"])
-        _, metrics = ictal_analysis(run, BurstParams.from_mapping(settings),
-                                    IctalParams.from_mapping(settings), threshold)
-        runaway = bool(run.analysis.get("runaway", False))
-        if runaway:  # as the run's own analysis
-            metrics = without_events(metrics)
-        metrics["runaway"] = runaway
+        metrics = analyse(run, BurstParams.from_mapping(settings), seed=cfg.simulation.seed,
+                          ictal=IctalParams.from_mapping(settings))
         row: dict[str, object] = {k: f(cfg) for k, f in CONDITIONS.items()}
         row["run"] = path.parent.name
         row.update(metrics)
         out.append(row)
     return out
+
+
+def figures(table: list[dict[str, object]], folder: Path, title: str) -> list[Path]:
+    """The sweep figures of the re-analysed rows: the conditions that vary are the factors."""
+    swept = [k for k in CONDITIONS if len({row[k] for row in table}) > 1]
+    metrics = [k for k in table[0] if k not in CONDITIONS and k != "run"]
+    return plot_sweep(SweepTable(swept=swept, metrics=metrics, rows=table), folder,
+                      title=f"{title} (re-analysed)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="an [analysis] key, e.g. ictal_min_duration_s=2.5")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--figures", type=Path, metavar="DIR",
+                    help="draw the sweep figures of the re-analysed runs into DIR")
     args = ap.parse_args(argv)
     changes = {}
     for text in args.set:
@@ -78,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         writer.writeheader()
         writer.writerows(table)
     print(f"{len(table)} runs -> {args.out}")
+    if args.figures:
+        for path in figures(table, args.figures, args.folder.name):
+            print(f"figure -> {path}")
     return 0
 
 

@@ -448,6 +448,12 @@ class AnalysisConfig(Section):
     # Baseline = this percentile of the smoothed rate. Assumed: a low percentile stays at the
     # interburst level while bursts fill < (100 - p) % of the record (a median would not in 0 Mg).
     burst_baseline_percentile: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = _BURSTS.burst_baseline_percentile
+    # The baseline's ceiling. A network at rest fires a few Hz (0.1-3 Hz between events in the
+    # 0 Mg2+ runs); a run that spends more than (100 - percentile) % of its time inside one long
+    # ictal event has no rest in its low percentile, and an uncapped baseline (~200 Hz) would put
+    # the threshold above the event itself (issue 15: a 98 s event went undetected). Assumed:
+    # 20 Hz, well above any resting rate of the shipped configs and far below event rates.
+    burst_baseline_max_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = _BURSTS.burst_baseline_max_hz
     # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
     # threshold detection as in Bakkum et al. 2014 (docs/literature.md §4).
     burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = _BURSTS.burst_threshold_factor

@@ -83,6 +83,22 @@ def test_threshold_is_factor_times_baseline_when_larger():
     assert b.n == 1 and b.start_s[0] == pytest.approx(1.0)
 
 
+def test_baseline_is_capped_for_a_run_mostly_inside_one_event():
+    # 120 s at 2 Hz with 200 Hz events over 1-100 s and 108-119 s: 10 s (8 %) at rest, so the 10th
+    # percentile is the events' rate and an uncapped threshold (600 Hz) would hide both events
+    r = rect_rate(120.0, [(1.0, 100.0, 200.0), (108.0, 119.0, 200.0)])
+    uncapped = detect_bursts(r, BIN, P(burst_baseline_max_hz=1000.0, **RAW))
+    assert uncapped.baseline_hz == pytest.approx(200.0) and uncapped.n == 0
+    b = detect_bursts(r, BIN, P(**RAW))
+    assert b.baseline_hz == pytest.approx(20.0) and b.threshold_hz == pytest.approx(60.0)
+    assert b.n == 2 and not b.runaway
+    np.testing.assert_allclose(b.start_s, [1.0, 108.0], atol=BIN / 2)
+    np.testing.assert_allclose(b.duration_s, [99.0, 11.0], atol=BIN / 2)
+    # a baseline below the ceiling is left alone
+    assert detect_bursts(rect_rate(5.0, [(1.0, 1.3, 35.0)], base=10.0), BIN,
+                         P(**RAW)).baseline_hz == pytest.approx(10.0)
+
+
 def test_merging_of_events_separated_by_short_gaps():
     r = rect_rate(5.0, [(1.0, 1.2, 50), (1.23, 1.4, 50), (3.0, 3.2, 50), (3.3, 3.5, 50)])
     b = detect_bursts(r, BIN, P(burst_merge_gap_ms=50.0, **RAW))
@@ -158,6 +174,8 @@ def test_runaway_by_mean_rate_near_saturation():
 def test_bad_parameters_are_refused():
     with pytest.raises(ValueError, match="burst_threshold_factor"):
         detect_bursts(np.zeros(10), BIN, P(burst_threshold_factor=-1.0))
+    with pytest.raises(ValueError, match="burst_baseline_max_hz"):
+        P(burst_baseline_max_hz=0.0)
     with pytest.raises(TypeError, match="no_such_key"):
         detect_bursts(np.zeros(10), BIN, P(no_such_key=1.0))
     with pytest.raises(ValueError):

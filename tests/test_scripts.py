@@ -86,7 +86,30 @@ def test_reanalyse_ictal_redetects_with_other_settings(tmp_path):
     (row,) = list(csv.DictReader(out.open()))
     assert row["ictal_event_count"] == "2" and row["runaway"] == "False"
     assert abs(float(row["mean_ictal_duration_s"]) - 4.0) < 0.1
+    # the interictal detector runs again too: a threshold key changes both scales
+    assert script.main([str(tmp_path), "--set", "burst_min_excess_hz=1000", "--out", str(out)]) == 0
+    (row,) = list(csv.DictReader(out.open()))
+    assert row["n_bursts"] == "0" and row["ictal_event_count"] == "0"
+    assert float(row["threshold_rate_hz"]) > 1000
     assert script.main([str(tmp_path), "--set", "nope=1", "--out", str(out)]) == 2
+
+
+def test_reanalyse_ictal_draws_the_sweep_figures_of_the_reanalysed_runs(tmp_path):
+    """Two runs that differ in network size: the size is the figure's axis, the table has it."""
+    from sim.store import write_run
+    from tests.test_figures_network import synthetic_run
+
+    script = load_script("reanalyse_ictal")
+    for name, n_exc in (("a", 400), ("b", 300)):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        write_run(tmp_path / "runs" / name / "run.h5",
+                  synthetic_run(n_exc=n_exc, duration=20.0, bursts=((4.0, 8.0), (12.0, 16.0))))
+    out = tmp_path / "re"
+    assert script.main([str(tmp_path / "runs"), "--out", str(out / "s.csv"),
+                        "--figures", str(out / "figures")]) == 0
+    (png,) = (out / "figures").glob("*.png")
+    table = png.with_suffix(".md").read_text()
+    assert "300" in table and "400" in table and "burst rate" in table
 
 
 def test_memory_figures_draw_and_tabulate_the_three_designs(tmp_path):

@@ -5,7 +5,9 @@ Pipeline (parameters: :class:`BurstParams`, the ``[analysis]`` keys of a config)
     spikes of the network populations (exc + inh pooled)
       -> population rate r(t): spikes per neuron per second in bins of ``rate_bin_ms``
       -> smoothed rate s(t): Gaussian kernel, SD ``burst_smooth_ms`` (0 = no smoothing)
-      -> baseline b = the ``burst_baseline_percentile``-th percentile of s
+      -> baseline b = the ``burst_baseline_percentile``-th percentile of s, at most
+         ``burst_baseline_max_hz`` (a run that spends > 90 % of its time in one ictal event
+         has no low percentile: its baseline would be the event's own rate)
       -> threshold  = max(burst_threshold_factor * b, b + burst_min_excess_hz)
       -> stretches where s > threshold
       -> stretches separated by gaps <= ``burst_merge_gap_ms`` merged into one event
@@ -72,6 +74,7 @@ class BurstParams:
     warmup_s: float = 2.0
     burst_smooth_ms: float = 10.0
     burst_baseline_percentile: float = 10.0
+    burst_baseline_max_hz: float = 20.0
     burst_threshold_factor: float = 3.0
     burst_min_excess_hz: float = 5.0
     burst_min_duration_ms: float = 20.0
@@ -88,6 +91,8 @@ class BurstParams:
         if not 0 <= self.burst_baseline_percentile <= 100:
             raise ValueError("burst_baseline_percentile must be in [0, 100], got "
                              f"{self.burst_baseline_percentile}")
+        if not self.burst_baseline_max_hz > 0:
+            raise ValueError(f"burst_baseline_max_hz must be > 0, got {self.burst_baseline_max_hz}")
         if self.burst_threshold_factor < 1 or self.burst_min_excess_hz <= 0:
             raise ValueError("burst_threshold_factor must be >= 1 and burst_min_excess_hz > 0")
         if min(self.warmup_s, self.burst_smooth_ms, self.burst_min_duration_ms,
@@ -371,7 +376,8 @@ def detect_bursts(
     if not np.all(np.isfinite(raw)):
         raise ValueError("rate_hz contains NaN or inf")
     smoothed = smooth_rate(raw, bin_s, p.burst_smooth_ms)
-    baseline = float(np.percentile(smoothed, p.burst_baseline_percentile)) if raw.size else 0.0
+    baseline = min(float(np.percentile(smoothed, p.burst_baseline_percentile)),
+                   p.burst_baseline_max_hz) if raw.size else 0.0
     threshold = max(p.burst_threshold_factor * baseline, baseline + p.burst_min_excess_hz)
     runaway, onset = _runaway(smoothed, raw, bin_s, t_start_s, p)
     if runaway or raw.size == 0:
