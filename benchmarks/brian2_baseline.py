@@ -48,7 +48,8 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         namespace = eqs.namespace(pop)
         namespace.update(g_L=cell["g_L_nS"] * nS, leak_cv=structure["leak_cv"],
                          V_th0=cell["V_th_mV"] * mV, th_sd=structure["threshold_sd_mV"] * mV)
-        G = NeuronGroup(n, eqs.NEURON_EQUATIONS, threshold=eqs.THRESHOLD, reset=eqs.RESET,
+        G = NeuronGroup(n, eqs.neuron_equations(linked_ions=True), threshold=eqs.THRESHOLD,
+                        reset=eqs.RESET,
                         refractory=eqs.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
                         method=structure.get("method", "euler"), namespace=namespace,
                         name=pop)
@@ -71,7 +72,7 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         synapses[name] = S
 
     # the shared extracellular K+ (as sim.model.network): one element, E_K and the pump's [K+]o
-    # factor copied into every neuron, every spike releasing K+ into it
+    # factor read by every neuron (linked variables), every spike releasing K+ into it
     n_cells = sizes["exc"] + sizes["inh"]  # (brian2's star import shadows the builtin sum)
     ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
                        namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
@@ -84,9 +85,8 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
                         on_pre=eqs.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
                         name=f"kout_{pop}")
         kout.connect(i=np.arange(len(G)), j=np.zeros(len(G), dtype=int))
-        kin = Synapses(ions, G, model=eqs.K_INTO_NEURONS, name=f"kin_{pop}")
-        kin.connect(i=np.zeros(len(G), dtype=int), j=np.arange(len(G)))
-        k_links += [kout, kin]
+        eqs.link_ions(G, ions)
+        k_links.append(kout)
 
     drives = [PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],
                            rate=structure["drive_rate_hz"] * Hz, weight="g_drive_nS * nS")

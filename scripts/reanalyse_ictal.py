@@ -7,7 +7,8 @@ Reads every ``run.h5`` under the folder (a run or a sweep) and runs the run's wh
 on its stored spikes (the interictal detector of ``sim.analysis.bursts``, its threshold included,
 and the ictal detector of ``sim.analysis.ictal``) with the run's own ``[analysis]`` settings
 changed by ``--set`` (keys of ``[analysis]``). It writes one CSV row per run: the swept values that
-tell runs apart (dose, seed, bath Mg2+ and K+, network size) and the metrics of ``summary.json``.
+tell runs apart (dose, seed, bath Mg2+ and K+, network size) and the metrics of ``summary.json``
+(the re-analysed ones replaced).
 ``scripts/effect_sizes.py`` reads the CSV. ``--figures DIR`` draws the sweep figures (and their
 Markdown tables) from the re-analysed rows, as ``milasim sweep`` draws them from sweep.csv.
 Nothing under the folder is changed.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -47,6 +49,10 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
                           ictal=IctalParams.from_mapping(settings))
         row: dict[str, object] = {k: f(cfg) for k, f in CONDITIONS.items()}
         row["run"] = path.parent.name
+        summary = path.with_name("summary.json")  # the run's other values (glycine, occupancy)
+        if summary.is_file():
+            row.update({k: v for k, v in json.loads(summary.read_text()).items()
+                        if isinstance(v, (int, float, bool)) and k not in ("seed", "wall_time_s")})
         row.update(metrics)
         out.append(row)
     return out

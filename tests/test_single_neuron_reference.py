@@ -136,3 +136,22 @@ def test_single_cell_matches_an_independent_solution(reference, method, toleranc
     assert reference.max() < CELL["V_th_mV"]
     error = np.max(np.abs(v - reference))
     assert error < tolerance_mV, f"{method}: max |V error| {error:.4f} mV"
+
+
+def test_network_neurons_read_the_ions_group_through_linked_variables():
+    """In a network E_K and the pump factor are the ions group's one value, read by every neuron
+    (no per-step copy); on its own a cell keeps them as parameters (the equations above)."""
+    import brian2 as b2
+
+    assert eq.neuron_equations() == eq.NEURON_EQUATIONS
+    linked = eq.neuron_equations(linked_ions=True)
+    assert "ek_mV : 1 (linked)" in linked and "pump_k : 1 (linked)" in linked
+    assert "ek_mV : 1 (linked)" in eq.neuron_equations(extrasynaptic=True, linked_ions=True)
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    ions = b2.NeuronGroup(1, "ek_mV : 1\npump_k : 1")
+    g = b2.NeuronGroup(3, linked, namespace=eq.namespace("exc"))
+    eq.link_ions(g, ions)
+    ions.ek_mV, ions.pump_k = -90.0, 0.3
+    np.testing.assert_allclose(g.E_K[:] / b2.mV, -90.0)
+    np.testing.assert_allclose(g.pump_k[:], 0.3)

@@ -153,17 +153,43 @@ occupancy_ext = occupancy_ext_before + (occupancy_ext_after - occupancy_ext_befo
 EXTRASYNAPTIC_PARAMS = ("g_nmda_ext_nS", "occupancy_ext_before", "occupancy_ext_after")
 
 
-def neuron_equations(extrasynaptic: bool = False) -> str:
+#: What the neurons read from the ions group. Declared ``(linked)`` in a network, the neurons read
+#: the ions group's one element directly (:func:`link_ions`); a single neuron on its own (the
+#: reference test) keeps them as plain parameters it can set.
+ION_INPUTS = ("ek_mV", "pump_k")
+
+
+def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False) -> str:
     """The neuron model; with ``extrasynaptic`` the tonic extrasynaptic NMDA current joins the
-    membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly)."""
+    membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly);
+    with ``linked_ions`` E_K and the pump's [K+]o factor are linked variables (:func:`link_ions`)."""
     if not extrasynaptic:
-        return NEURON_EQUATIONS
-    membrane = MEMBRANE.replace("(I_leak + I_syn + I_glyr + I_ahp - I_pump)",
-                                "(I_leak + I_syn + I_nmda_ext + I_glyr + I_ahp - I_pump)")
-    assert membrane != MEMBRANE
-    declarations = "\n".join(f"{name} : 1 (shared, constant)" for name in EXTRASYNAPTIC_PARAMS)
-    return "\n".join([membrane, SYNAPTIC_CURRENTS, NMDA, BATH, EXTRASYNAPTIC, ADAPTATION, SODIUM,
-                      PRESYNAPTIC, RUNTIME_DECLARATIONS, declarations])
+        equations = NEURON_EQUATIONS
+    else:
+        membrane = MEMBRANE.replace("(I_leak + I_syn + I_glyr + I_ahp - I_pump)",
+                                    "(I_leak + I_syn + I_nmda_ext + I_glyr + I_ahp - I_pump)")
+        assert membrane != MEMBRANE
+        declarations = "\n".join(f"{name} : 1 (shared, constant)" for name in EXTRASYNAPTIC_PARAMS)
+        equations = "\n".join([membrane, SYNAPTIC_CURRENTS, NMDA, BATH, EXTRASYNAPTIC, ADAPTATION,
+                               SODIUM, PRESYNAPTIC, RUNTIME_DECLARATIONS, declarations])
+    if linked_ions:
+        for name in ION_INPUTS:
+            plain = f"\n{name} : 1\n"
+            assert equations.count(plain) == 1, name
+            equations = equations.replace(plain, f"\n{name} : 1 (linked)\n")
+    return equations
+
+
+def link_ions(group, ions) -> None:
+    """Point a neuron group's E_K and pump factor (declared ``(linked)``) at the ions group's one
+    element. Each step the ions group computes them at the start and every neuron reads that value:
+    the same value the summed-variable copy of 0.4 delivered (its updater ran before the neurons'
+    state update), without copying it into every neuron every step."""
+    from brian2 import linked_var
+
+    assert len(ions) == 1, "the ions group has one element"
+    for name in ION_INPUTS:  # a one-element source: brian2 indexes it with "0" (subgroups too)
+        setattr(group, name, linked_var(ions, name))
 
 
 def runtime_neuron_params(extrasynaptic: bool = False) -> tuple[str, ...]:
@@ -179,7 +205,7 @@ def runtime_neuron_params(extrasynaptic: bool = False) -> tuple[str, ...]:
 # the buffered K+ leaving it slowly (spatial buffering). The buffer clears the K+ of background
 # firing, and a seizure fills it, so [K+]o then climbs to ictal levels. Each clearance is counted
 # as its excess over its value at rest, so [K+]o rests at the bath's. E_K (Nernst, 37 C) and the pump's [K+]o factor are computed
-# here once per step and copied into every neuron (K_INTO_NEURONS).
+# here once per step; every neuron reads them as linked variables (link_ions).
 IONS = """
 dK_o/dt = -(glia - glia_rest + k_diffusion_per_s * (K_o - k_bath_mM)
             + k_pump_volume_factor * (pump_mean - pump_rest_mM_s) + buffer_uptake) * Hz : 1
@@ -199,11 +225,6 @@ pump_k : 1
 IONS_UPDATE = """
 ek_mV = ek_slope_mV * log(K_o / k_in_mM)
 pump_k = 1 / (1 + exp((pump_k_half_mM - K_o) / pump_k_slope_mM))
-"""
-#: The ions group's E_K and pump factor into each neuron (a summed variable of its one synapse).
-K_INTO_NEURONS = """
-ek_mV_post = ek_mV_pre : 1 (summed)
-pump_k_post = pump_k_pre : 1 (summed)
 """
 #: Each spike of a neuron adds its share of K+ efflux to the extracellular space.
 K_RELEASE_ON_PRE = "K_o_post += k_per_spike_mM / n_cells"

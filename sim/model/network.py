@@ -75,12 +75,14 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         if event_drive:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
-            n, eq.neuron_equations(extrasynaptic) + ("\n" + DRIVE_STATE if event_drive else ""),
+            n, eq.neuron_equations(extrasynaptic, linked_ions=True)
+            + ("\n" + DRIVE_STATE if event_drive else ""),
             threshold=eq.THRESHOLD, reset=eq.RESET,
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
             events={"drive": DRIVE_EVENT} if event_drive else None,
             method=structure.get("method", "euler"), namespace=namespace, name=pop,
         )
+        eq.link_ions(group, ions)
         if event_drive:  # same slot as PoissonInput: after the thresholds, before the resets
             group.run_on_event("drive", DRIVE_ON_EVENT, when="synapses")
         # per-neuron heterogeneity, drawn in C++ from the run's seed
@@ -122,9 +124,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
                         on_pre=eq.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
                         name=f"kout_{pop}")
         kout.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
-        kin = Synapses(ions, group, model=eq.K_INTO_NEURONS, name=f"kin_{pop}")
-        kin.connect(i=np.zeros(len(group), dtype=int), j=np.arange(len(group)))
-        synapses += [kout, kin]
+        synapses.append(kout)
         params["k_per_spike_mM"] = [*params.get("k_per_spike_mM", []), kout.k_per_spike_mM]
 
     # PoissonInput takes no name= (brian2 2.9); it is named <group>_poissoninput*.
