@@ -7,7 +7,8 @@ Reads every ``run.h5`` under the folder (a run or a sweep) and runs the run's wh
 on its stored spikes (the interictal detector of ``sim.analysis.bursts``, its threshold included,
 and the ictal detector of ``sim.analysis.ictal``) with the run's own ``[analysis]`` settings
 changed by ``--set`` (keys of ``[analysis]``). It writes one CSV row per run: the swept values that
-tell runs apart (dose, seed, bath Mg2+ and K+, network size) and the metrics of ``summary.json``
+tell runs apart (a sweep's swept keys from its ``sweep.json``; else dose, seed, bath Mg2+ and K+,
+network size) and the metrics of ``summary.json``
 (the re-analysed ones replaced).
 ``scripts/effect_sizes.py`` reads the CSV. ``--figures DIR`` draws the sweep figures (and their
 Markdown tables) from the re-analysed rows, as ``milasim sweep`` draws them from sweep.csv.
@@ -39,7 +40,19 @@ CONDITIONS = {
 }
 
 
+def sweep_grid(folder: Path) -> tuple[list[str], list[tuple[str, ...]], dict[str, dict]]:
+    """(swept keys, axes, run id -> its grid values) from a sweep's ``sweep.json``; for a folder
+    without one, the usual conditions (dose, seed, bath, size) read from each run's config."""
+    path = folder / "sweep.json"
+    if not path.is_file():
+        return list(CONDITIONS), [], {}
+    grid = json.loads(path.read_text())
+    runs = {r["run_id"]: {k: v for k, v in r.items() if k != "run_id"} for r in grid["runs"]}
+    return list(grid["swept_keys"]), [tuple(a["keys"]) for a in grid["axes"]], runs
+
+
 def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
+    swept, _, grid_runs = sweep_grid(folder)
     out = []
     for path in sorted(folder.rglob("run.h5")):
         run = read_run(path)
@@ -47,8 +60,12 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
         settings = {**cfg.analysis.model_dump(), **changes}
         metrics = analyse(run, BurstParams.from_mapping(settings), seed=cfg.simulation.seed,
                           ictal=IctalParams.from_mapping(settings))
-        row: dict[str, object] = {k: f(cfg) for k, f in CONDITIONS.items()}
-        row["run"] = path.parent.name
+        run_id = path.parent.name
+        if grid_runs and run_id not in grid_runs:
+            continue  # a finished run of another grid in the same folder (as sweep.csv does)
+        row: dict[str, object] = (dict(grid_runs[run_id]) if grid_runs
+                                  else {k: CONDITIONS[k](cfg) for k in swept})
+        row["run"] = run_id
         summary = path.with_name("summary.json")  # the run's other values (glycine, occupancy)
         if summary.is_file():
             row.update({k: v for k, v in json.loads(summary.read_text()).items()
@@ -58,12 +75,15 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
     return out
 
 
-def figures(table: list[dict[str, object]], folder: Path, title: str) -> list[Path]:
-    """The sweep figures of the re-analysed rows: the conditions that vary are the factors."""
-    swept = [k for k in CONDITIONS if len({row[k] for row in table}) > 1]
-    metrics = [k for k in table[0] if k not in CONDITIONS and k != "run"]
-    return plot_sweep(SweepTable(swept=swept, metrics=metrics, rows=table), folder,
-                      title=f"{title} (re-analysed)")
+def figures(table: list[dict[str, object]], source: Path, folder: Path) -> list[Path]:
+    """The sweep figures of the re-analysed rows, with the sweep's own axes (``sweep.json``) or,
+    without one, the conditions that vary."""
+    swept, axes, _ = sweep_grid(source)
+    if not axes:
+        swept = [k for k in swept if len({row[k] for row in table}) > 1]
+    metrics = [k for k in table[0] if k not in swept and k != "run"]
+    return plot_sweep(SweepTable(swept=swept, metrics=metrics, rows=table, axes=axes), folder,
+                      title=f"{source.name} (re-analysed)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows(table)
     print(f"{len(table)} runs -> {args.out}")
     if args.figures:
-        for path in figures(table, args.figures, args.folder.name):
+        for path in figures(table, args.folder, args.figures):
             print(f"figure -> {path}")
     return 0
 

@@ -451,8 +451,10 @@ class AnalysisConfig(Section):
     # The baseline's ceiling. A network at rest fires a few Hz (0.1-3 Hz between events in the
     # 0 Mg2+ runs); a run that spends more than (100 - percentile) % of its time inside one long
     # ictal event has no rest in its low percentile, and an uncapped baseline (~200 Hz) would put
-    # the threshold above the event itself (issue 15: a 98 s event went undetected). Assumed:
-    # 20 Hz, well above any resting rate of the shipped configs and far below event rates.
+    # the threshold above the event itself (issue 15: a 98 s event went undetected). The cap
+    # applies only if the rate rests below it for >= 1 s somewhere: a run that never does is a
+    # steady state (tonic firing), and its own level stays the baseline. Assumed: 20 Hz, well
+    # above any resting rate of the shipped configs and far below event rates.
     burst_baseline_max_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = _BURSTS.burst_baseline_max_hz
     # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
     # threshold detection as in Bakkum et al. 2014 (docs/literature.md §4).

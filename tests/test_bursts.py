@@ -94,6 +94,12 @@ def test_baseline_is_capped_for_a_run_mostly_inside_one_event():
     assert b.n == 2 and not b.runaway
     np.testing.assert_allclose(b.start_s, [1.0, 108.0], atol=BIN / 2)
     np.testing.assert_allclose(b.duration_s, [99.0, 11.0], atol=BIN / 2)
+    # a steady high state that never rests is not one run-long event: no ceiling, no event
+    steady = detect_bursts(rect_rate(120.0, [], base=90.0), BIN, P(**RAW))
+    assert steady.baseline_hz == pytest.approx(90.0) and steady.n == 0
+    # a rest shorter than 1 s is not a rest
+    brief = rect_rate(120.0, [(0.0, 60.0, 90.0), (60.9, 120.0, 90.0)], base=2.0)
+    assert detect_bursts(brief, BIN, P(**RAW)).baseline_hz == pytest.approx(90.0)
     # a baseline below the ceiling is left alone
     assert detect_bursts(rect_rate(5.0, [(1.0, 1.3, 35.0)], base=10.0), BIN,
                          P(**RAW)).baseline_hz == pytest.approx(10.0)

@@ -99,6 +99,9 @@ def test_reanalyse_ictal_draws_the_sweep_figures_of_the_reanalysed_runs(tmp_path
     from sim.store import write_run
     from tests.test_figures_network import synthetic_run
 
+    import csv
+    import json
+
     script = load_script("reanalyse_ictal")
     for name, n_exc in (("a", 400), ("b", 300)):
         (tmp_path / "runs" / name).mkdir(parents=True)
@@ -110,6 +113,14 @@ def test_reanalyse_ictal_draws_the_sweep_figures_of_the_reanalysed_runs(tmp_path
     (png,) = (out / "figures").glob("*.png")
     table = png.with_suffix(".md").read_text()
     assert "300" in table and "400" in table and "burst rate" in table
+    # a sweep's folder: its own swept keys and axes (sweep.json), a run of another grid left out
+    (tmp_path / "runs" / "sweep.json").write_text(json.dumps({
+        "swept_keys": ["experiment.description"], "axes": [{"keys": ["experiment.description"]}],
+        "runs": [{"run_id": "a", "experiment.description": "large network"}]}))
+    assert script.main([str(tmp_path / "runs"), "--out", str(out / "g.csv"),
+                        "--figures", str(out / "grid")]) == 0
+    (row,) = list(csv.DictReader((out / "g.csv").open()))
+    assert row["experiment.description"] == "large network" and row["run"] == "a"
 
 
 def test_memory_figures_draw_and_tabulate_the_three_designs(tmp_path):

@@ -6,8 +6,9 @@ Pipeline (parameters: :class:`BurstParams`, the ``[analysis]`` keys of a config)
       -> population rate r(t): spikes per neuron per second in bins of ``rate_bin_ms``
       -> smoothed rate s(t): Gaussian kernel, SD ``burst_smooth_ms`` (0 = no smoothing)
       -> baseline b = the ``burst_baseline_percentile``-th percentile of s, at most
-         ``burst_baseline_max_hz`` (a run that spends > 90 % of its time in one ictal event
-         has no low percentile: its baseline would be the event's own rate)
+         ``burst_baseline_max_hz`` if s rests below that for >= 1 s somewhere (a run that spends
+         > 90 % of its time in one ictal event has no low percentile: its baseline would be the
+         event's own rate); a record that never rests keeps its own level (a steady state)
       -> threshold  = max(burst_threshold_factor * b, b + burst_min_excess_hz)
       -> stretches where s > threshold
       -> stretches separated by gaps <= ``burst_merge_gap_ms`` merged into one event
@@ -360,6 +361,19 @@ def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: flo
     return False, float("nan")
 
 
+def _baseline(smoothed: np.ndarray, bin_s: float, p: BurstParams) -> float:
+    """The low percentile of the smoothed rate; capped at ``burst_baseline_max_hz`` only when the
+    record rests below the cap for ``_RUNAWAY_REST_S`` somewhere (a run mostly inside one event).
+    A record that never rests is a steady state, not an event: its own level stays the baseline,
+    so a tonic 90 Hz state is not read as one run-long seizure."""
+    baseline = float(np.percentile(smoothed, p.burst_baseline_percentile))
+    if baseline <= p.burst_baseline_max_hz:
+        return baseline
+    starts, stops = _segments(smoothed < p.burst_baseline_max_hz)
+    rests = starts.size and np.max(stops - starts) * bin_s >= _RUNAWAY_REST_S - _EPS * bin_s
+    return p.burst_baseline_max_hz if rests else baseline
+
+
 def detect_bursts(
     rate_hz: np.ndarray, bin_s: float, params: BurstParams = BurstParams(), *,
     t_start_s: float = 0.0,
@@ -376,8 +390,7 @@ def detect_bursts(
     if not np.all(np.isfinite(raw)):
         raise ValueError("rate_hz contains NaN or inf")
     smoothed = smooth_rate(raw, bin_s, p.burst_smooth_ms)
-    baseline = min(float(np.percentile(smoothed, p.burst_baseline_percentile)),
-                   p.burst_baseline_max_hz) if raw.size else 0.0
+    baseline = _baseline(smoothed, bin_s, p) if raw.size else 0.0
     threshold = max(p.burst_threshold_factor * baseline, baseline + p.burst_min_excess_hz)
     runaway, onset = _runaway(smoothed, raw, bin_s, t_start_s, p)
     if runaway or raw.size == 0:
