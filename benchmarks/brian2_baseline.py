@@ -42,6 +42,13 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
     t0 = time.perf_counter()
 
     sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
+    # the shared extracellular K+ (as sim.model.network): one element, E_K and the pump's [K+]o
+    # factor read by every neuron (linked variables, set before any synapse refers to the
+    # neurons), every spike releasing K+ into it
+    n_cells = sizes["exc"] + sizes["inh"]  # (brian2's star import shadows the builtin sum)
+    ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
+                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
+    ions.run_regularly(eqs.IONS_UPDATE, when="start", name="ions_update")
     groups = {}
     for pop, n in sizes.items():
         cell = eqs.CELL_TYPES[pop]
@@ -57,6 +64,7 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         G.v_th = "V_th0 + th_sd * randn()"
         G.v = "E_L + rand() * (v_th - E_L)"
         G.x_res = 1
+        eqs.link_ions(G, ions)
         groups[pop] = G
 
     synapses = {}
@@ -71,12 +79,6 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
                   p=structure["connection_probability"])
         synapses[name] = S
 
-    # the shared extracellular K+ (as sim.model.network): one element, E_K and the pump's [K+]o
-    # factor read by every neuron (linked variables), every spike releasing K+ into it
-    n_cells = sizes["exc"] + sizes["inh"]  # (brian2's star import shadows the builtin sum)
-    ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
-                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
-    ions.run_regularly(eqs.IONS_UPDATE, when="start", name="ions_update")
     k_links = []
     for pop, G in groups.items():
         kout = Synapses(G, ions, model=f"{eqs.K_RELEASE_MODEL}\n"
@@ -85,7 +87,6 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
                         on_pre=eqs.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
                         name=f"kout_{pop}")
         kout.connect(i=np.arange(len(G)), j=np.zeros(len(G), dtype=int))
-        eqs.link_ions(G, ions)
         k_links.append(kout)
 
     drives = [PoissonInput(groups[pop], "g_ampa", N=structure["drive_inputs"],

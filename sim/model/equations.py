@@ -184,7 +184,9 @@ def link_ions(group, ions) -> None:
     """Point a neuron group's E_K and pump factor (declared ``(linked)``) at the ions group's one
     element. Each step the ions group computes them at the start and every neuron reads that value:
     the same value the summed-variable copy of 0.4 delivered (its updater ran before the neurons'
-    state update), without copying it into every neuron every step."""
+    state update), without copying it into every neuron every step. Call it before any synapse
+    refers to the group: brian2 resolves a synapse's references to the neurons' variables when
+    the synapse is made."""
     from brian2 import linked_var
 
     assert len(ions) == 1, "the ions group has one element"
