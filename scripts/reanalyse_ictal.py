@@ -39,8 +39,11 @@ CONDITIONS = {
     "network.n_exc": lambda c: c.network.n_exc,
 }
 
+#: (swept keys, axes, run id -> its grid values), see :func:`sweep_grid`
+Grid = tuple[list[str], list[tuple[str, ...]], dict[str, dict]]
 
-def sweep_grid(folder: Path) -> tuple[list[str], list[tuple[str, ...]], dict[str, dict]]:
+
+def sweep_grid(folder: Path) -> Grid:
     """(swept keys, axes, run id -> its grid values) from a sweep's ``sweep.json``; for a folder
     without one, the usual conditions (dose, seed, bath, size) read from each run's config."""
     path = folder / "sweep.json"
@@ -51,18 +54,18 @@ def sweep_grid(folder: Path) -> tuple[list[str], list[tuple[str, ...]], dict[str
     return list(grid["swept_keys"]), [tuple(a["keys"]) for a in grid["axes"]], runs
 
 
-def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
-    swept, _, grid_runs = sweep_grid(folder)
+def rows(folder: Path, changes: dict[str, float], grid: Grid) -> list[dict[str, object]]:
+    swept, _, grid_runs = grid
     out = []
     for path in sorted(folder.rglob("run.h5")):
+        run_id = path.parent.name
+        if grid_runs and run_id not in grid_runs:
+            continue  # a finished run of another grid in the same folder (as sweep.csv does)
         run = read_run(path)
         cfg = run.config
         settings = {**cfg.analysis.model_dump(), **changes}
         metrics = analyse(run, BurstParams.from_mapping(settings), seed=cfg.simulation.seed,
                           ictal=IctalParams.from_mapping(settings))
-        run_id = path.parent.name
-        if grid_runs and run_id not in grid_runs:
-            continue  # a finished run of another grid in the same folder (as sweep.csv does)
         row: dict[str, object] = (dict(grid_runs[run_id]) if grid_runs
                                   else {k: CONDITIONS[k](cfg) for k in swept})
         row["run"] = run_id
@@ -75,10 +78,11 @@ def rows(folder: Path, changes: dict[str, float]) -> list[dict[str, object]]:
     return out
 
 
-def figures(table: list[dict[str, object]], source: Path, folder: Path) -> list[Path]:
+def figures(table: list[dict[str, object]], source: Path, folder: Path,
+            grid: Grid) -> list[Path]:
     """The sweep figures of the re-analysed rows, with the sweep's own axes (``sweep.json``) or,
     without one, the conditions that vary."""
-    swept, axes, _ = sweep_grid(source)
+    swept, axes, _ = grid
     if not axes:
         swept = [k for k in swept if len({row[k] for row in table}) > 1]
     metrics = [k for k in table[0] if k not in swept and k != "run"]
@@ -104,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"--set: not a detection key: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    table = rows(args.folder, changes)
+    grid = sweep_grid(args.folder)
+    table = rows(args.folder, changes, grid)
     if not table:
         print(f"{args.folder}: no run.h5 found", file=sys.stderr)
         return 2
@@ -115,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows(table)
     print(f"{len(table)} runs -> {args.out}")
     if args.figures:
-        for path in figures(table, args.folder, args.figures):
+        for path in figures(table, args.folder, args.figures, grid):
             print(f"figure -> {path}")
     return 0
 

@@ -345,6 +345,12 @@ class Bursts:
         return np.diff(starts)[known] if starts.size > 1 else np.empty(0)
 
 
+def _rests(smoothed: np.ndarray, below_hz: float, bin_s: float) -> bool:
+    """Whether the smoothed rate stays below ``below_hz`` for ``_RUNAWAY_REST_S`` somewhere."""
+    starts, stops = _segments(smoothed < below_hz)
+    return bool(starts.size) and bool(np.max(stops - starts) * bin_s >= _RUNAWAY_REST_S)
+
+
 def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: float,
              p: BurstParams) -> tuple[bool, float]:
     n = smoothed.size
@@ -354,8 +360,7 @@ def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: flo
     pinned = bool(starts.size and stops[-1] == n and stops[-1] - starts[-1] >= min_bins)
     if pinned:
         return True, t_start_s + starts[-1] * bin_s
-    quiet_starts, quiet_stops = _segments(smoothed < p.runaway_rate_hz * 0.1)
-    rests = quiet_starts.size and np.max(quiet_stops - quiet_starts) * bin_s >= _RUNAWAY_REST_S
+    rests = _rests(smoothed, p.runaway_rate_hz * 0.1, bin_s)
     if raw.size and float(np.mean(raw)) >= p.runaway_rate_hz and not rests:
         return True, t_start_s + (starts[0] * bin_s if starts.size else 0.0)
     return False, float("nan")
@@ -369,9 +374,7 @@ def _baseline(smoothed: np.ndarray, bin_s: float, p: BurstParams) -> float:
     baseline = float(np.percentile(smoothed, p.burst_baseline_percentile))
     if baseline <= p.burst_baseline_max_hz:
         return baseline
-    starts, stops = _segments(smoothed < p.burst_baseline_max_hz)
-    rests = starts.size and np.max(stops - starts) * bin_s >= _RUNAWAY_REST_S - _EPS * bin_s
-    return p.burst_baseline_max_hz if rests else baseline
+    return p.burst_baseline_max_hz if _rests(smoothed, p.burst_baseline_max_hz, bin_s) else baseline
 
 
 def detect_bursts(
