@@ -222,6 +222,7 @@ def test_higher_occupancy_raises_submaximal_tbs_ltp(run):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # 20 simulated minutes of test pulses at two doses: ~100 s
 def test_test_pulses_are_neutral_and_hfs_does_not_fall_at_any_dose(run):
     """20 min of 0.1 Hz test pulses before HFS move efficacy by < 2 % at 0 and 400 mg/kg (the
     Shouval rule gave +8 and +12 % at 200 and 400 mg/kg in 20 s), and HFS LTP measured from

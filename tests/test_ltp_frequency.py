@@ -11,6 +11,10 @@ from tests import test_ltp
 
 run = test_ltp.run  # the module-scoped scenario cache (a fixture): one per file
 
+# ~5 min of one worker (seven 900-pulse arms per curve, three curves): a `long` scenario, which
+# the suite leaves out and .ci/run runs after it (pytest -m long).
+pytestmark = pytest.mark.long
+
 
 def crossover_hz(curve: dict[str, float]) -> float | None:
     """The rate where a frequency curve crosses zero (log-interpolated), if it crosses once."""
