@@ -50,6 +50,8 @@ class Preparation:
     tau_ca_ms: float = 50.0
     ca_nmda_uM_per_ms: float = 0.75
     ca_bpap_uM: float = 0.2
+    tau_ca_slow_ms: float = 5000.0
+    ca_slow_uM_per_ms: float = 0.008  # the slow pool's NMDA gain (0 = no slow pool)
     bpap_mV: float = 100.0
     bpap_fast_fraction: float = 0.75
     tau_bpap_fast_ms: float = 3.0
@@ -111,9 +113,12 @@ def calcium_trace(rate_hz: float, prep: Preparation, duration_s: float, dt_s: fl
                                                        prep.tau_bpap_slow_ms * to_steps))
     v_loc = prep.e_l_mV + bpap
     drive = mg_block(v_loc, prep.mg_mM) * (prep.e_ca_mV - v_loc) / (prep.e_ca_mV - prep.e_l_mV)
-    influx = (prep.ca_nmda_uM_per_ms * 1e3 * dt_s * prep.nmda_occupancy * prep.apv_unblocked
-              * s * drive + prep.ca_bpap_uM * posts)
-    return _exp_filter(influx, prep.tau_ca_ms * to_steps)
+    nmda = 1e3 * dt_s * prep.nmda_occupancy * prep.apv_unblocked * s * drive
+    ca = _exp_filter(prep.ca_nmda_uM_per_ms * nmda + prep.ca_bpap_uM * posts,
+                     prep.tau_ca_ms * to_steps)
+    if prep.ca_slow_uM_per_ms > 0:  # the slow pool: the same NMDA influx, no BPAP calcium
+        ca += _exp_filter(prep.ca_slow_uM_per_ms * nmda, prep.tau_ca_slow_ms * to_steps)
+    return ca
 
 
 def calcium_statistics(rate_hz: float, prep: Preparation, p: BistableParams,

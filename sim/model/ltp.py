@@ -10,11 +10,14 @@ synapses follow an NMDA-calcium plasticity rule. :func:`build_ltp` is a :mod:`si
   local (spine) voltage seen by the synaptic NMDA receptors.
 - ``ltp_synapses``: ``synapses_per_neuron`` synapses per cell with stochastic release from a
   depleting vesicle pool. Per synapse: NMDA gating ``s`` (saturating, Brunel & Wang 2001 form),
-  calcium ``ca`` (uM above rest) and the state of the plasticity rule::
+  calcium ``ca`` (uM above rest; a fast pool and an optional slow one fed by the same NMDA
+  influx) and the state of the plasticity rule::
 
       I_NMDA  = g_nmda * s * occupancy * apv_unblocked * B(V, Mg) * (E_exc - V)
-      dCa/dt  = -Ca / tau_Ca + k_Ca * s * occupancy * apv_unblocked * B(V_loc, Mg)
-                               * (E_Ca - V_loc) / (E_Ca - E_L)        (+ Ca_bpap per post spike)
+      J       = s * occupancy * apv_unblocked * B(V_loc, Mg) * (E_Ca - V_loc) / (E_Ca - E_L)
+      dCa_f/dt = -Ca_f / tau_Ca + k_Ca * J                            (+ Ca_bpap per post spike)
+      dCa_s/dt = -Ca_s / tau_Ca_slow + k_Ca_slow * J                  (0 unless ca_slow is set)
+      Ca       = Ca_f + Ca_s                                          (what the rule sees)
       AMPA per release: g_ampa * (1 - f + f * w / w_rest)               (f = plastic fraction)
 
   V_loc = V + bpap; B from ``sim.receptors.MG_BLOCK_EXPR`` (Jahr & Stevens 1990). So the
@@ -72,6 +75,7 @@ NEURON_PARAMS = ("mg_mM", "bpap_mV", "noise_mV", "v_hold_mV")
 SYNAPSE_PARAMS = (
     "nmda_occupancy", "apv_unblocked", "g_ampa_nS", "g_nmda_nS", "release_probability",
     "tau_nmda_ms", "nmda_alpha_per_ms", "tau_ca_ms", "ca_nmda_uM_per_ms", "ca_bpap_uM",
+    "tau_ca_slow_ms", "ca_slow_uM_per_ms",
     "depletion", "tau_recovery_ms", "w_rest", "plastic_fraction",
     *[f.name for f in pl.RuleParams.__dataclass_fields__.values()],
     *[f.name for f in gb.BistableParams.__dataclass_fields__.values()],
@@ -103,8 +107,10 @@ SYNAPSE_EQS = """
 dx/dt = -x / tau_nmda_rise : 1 (clock-driven)
 ds/dt = -s / (tau_nmda_ms * ms) + nmda_alpha_per_ms / ms * x * (1 - s) : 1 (clock-driven)
 g_nmda_post = g_nmda_nS * nS * nmda_scale * nmda_occupancy * apv_unblocked * s : siemens (summed)
-dca/dt = -ca / (tau_ca_ms * ms) + ca_nmda_uM_per_ms / ms * nmda_scale * nmda_occupancy
-         * apv_unblocked * s * ca_drive_post : 1 (clock-driven)
+ca_influx = nmda_scale * nmda_occupancy * apv_unblocked * s * ca_drive_post / ms : Hz
+dca_f/dt = -ca_f / (tau_ca_ms * ms) + ca_nmda_uM_per_ms * ca_influx : 1 (clock-driven)
+dca_s/dt = -ca_s / (tau_ca_slow_ms * ms) + ca_slow_uM_per_ms * ca_influx : 1 (clock-driven)
+ca = ca_f + ca_s : 1
 nmda_scale : 1 (constant)
 {rule}
 r : 1
@@ -144,7 +150,7 @@ r = clip(r - depletion * released, 0, 1)
 x += released
 g_ampa_post += released * g_ampa_nS * nS * (1 - plastic_fraction + plastic_fraction * w / w_rest)
 """
-ON_POST = "ca += ca_bpap_uM"
+ON_POST = "ca_f += ca_bpap_uM"  # the BPAP's calcium (VDCC) enters the fast pool only
 NEURON_RESET = """
 v = v_reset
 bpap_f += bpap_fast_fraction * bpap_mV * mV

@@ -194,6 +194,22 @@ def structure_of(cfg: Config, arms: dict[str, pl.Schedule] | None = None) -> dic
     }
 
 
+#: The slow calcium pool's NMDA gain when ``plasticity.ca_slow_uM_per_ms`` is unset, by rule
+#: (uM/ms; fitted to the no-drug crossover of the frequency curve, docs/ltp.md).
+CA_SLOW_DEFAULT_UM_PER_MS = {"graupner_brunel": 0.008, "shouval": 0.0}
+
+
+def ca_slow_gain(cfg: Config) -> float:
+    """``plasticity.ca_slow_uM_per_ms``, or its default: the rule's in the LTP preparation, 0 in
+    any other protocol (the memory network has no slow pool)."""
+    value = cfg.plasticity.ca_slow_uM_per_ms
+    if value is not None:
+        return float(value)
+    if cfg.experiment.protocol != "ltp":
+        return 0.0
+    return CA_SLOW_DEFAULT_UM_PER_MS[cfg.plasticity.rule]
+
+
 def rule_params(cfg: Config) -> pl.RuleParams:
     pc = cfg.plasticity
     return pl.RuleParams(**{name: getattr(pc, name) for name in pl.RuleParams.__dataclass_fields__})
@@ -265,6 +281,7 @@ def calcium_preparation(cfg: Config, occupancy: float,
         release_probability=pc.release_probability, tau_nmda_ms=pc.tau_nmda_ms,
         nmda_alpha_per_ms=pc.nmda_alpha_per_ms, tau_ca_ms=pc.tau_ca_ms,
         ca_nmda_uM_per_ms=pc.ca_nmda_uM_per_ms, ca_bpap_uM=pc.ca_bpap_uM, bpap_mV=pc.bpap_mV,
+        tau_ca_slow_ms=pc.tau_ca_slow_ms, ca_slow_uM_per_ms=ca_slow_gain(cfg),
         mg_mM=cfg.bath.mg_mM, nmda_occupancy=occupancy, apv_unblocked=apv_unblocked)
 
 
@@ -302,6 +319,7 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "v_hold_mV": cfg.protocol.pairing_hold_mV,
         "w_rest": rest_weight(cfg),
         "plastic_fraction": plastic_fraction(cfg),
+        "ca_slow_uM_per_ms": ca_slow_gain(cfg),
         **rule.as_dict(),
         **bistable_params(cfg, state).as_dict(),
     }

@@ -214,6 +214,9 @@ def structure_of(cfg: Config) -> dict[str, Any]:
     if pc.rule != "graupner_brunel":
         raise ConfigError("the memory protocol needs plasticity.rule = \"graupner_brunel\", "
                           f"got {pc.rule!r}")
+    if pc.ca_slow_uM_per_ms:
+        raise ConfigError("plasticity.ca_slow_uM_per_ms must be 0 for the memory protocol (its "
+                          f"synapses have no slow calcium pool), got {pc.ca_slow_uM_per_ms:g}")
     n_a, n_c = sizes(cfg)
     return {
         "dt_ms": cfg.simulation.dt_ms,
