@@ -159,3 +159,27 @@ def test_memory_figures_draw_and_tabulate_the_three_designs(tmp_path):
     assert "| 24 h | before training | 10 mg/kg | 3 | 100 ± 0 | 0.5 ± 0.25 |" in table
     assert "| 24 h | before training | vehicle | 3 | 100 ± 0 | 0.2 ± 0.25 |" in table
     assert script.main(["--rodent", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_ltp_activation_scan_sets_the_activation_it_is_given(monkeypatch, capsys):
+    """The scan hands the preparation exactly the activations asked for (the rest of the receptor
+    state is configs/ltp.toml's), one line each; bad input is one line and exit 2."""
+    from types import SimpleNamespace
+
+    script = load_script("ltp_activation_scan")
+    seen = []
+
+    def fake_run(cfg, workdir, *, state):
+        seen.append((cfg.protocol.induction, cfg.plasticity.ca_slow_uM_per_ms, state))
+        return SimpleNamespace(ltp_percent=-20.0, baseline_drift_percent=-0.5)
+
+    monkeypatch.setattr(script.ltp, "run_ltp", fake_run)
+    assert script.main(["lfs", "0.66", "0.78", "--set", "plasticity.ca_slow_uM_per_ms=0"]) == 0
+    assert [s[2].occupancy["exc"].before for s in seen] == [0.66, 0.78]
+    assert all(s[0] == "lfs" and s[1] == 0.0 for s in seen)
+    config_state = receptor_state(load_config(ROOT / "configs" / "ltp.toml"))
+    assert seen[0][2].occupancy["inh"] == config_state.occupancy["inh"]
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3  # header + 2 rows
+    assert script.main(["lfs", "0.5", "--set", "plasticity.no_such_key=1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "plasticity.no_such_key" in err[0]
