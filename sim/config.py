@@ -350,7 +350,7 @@ class PlasticityConfig(Section):
     # raise it and isolated releases barely do. Unset: 0.008 uM/ms for the LTP preparation with the
     # graupner_brunel rule (fitted to Dudek & Bear's crossover near 10 Hz; docs/ltp.md, "The slow
     # calcium pool"), 0 otherwise (the Shouval rule and the memory network were calibrated without
-    # it; the memory network refuses a nonzero value). 0 = off.
+    # it; the memory network takes a value set here, uncalibrated: docs/memory.md). 0 = off.
     ca_slow_uM_per_ms: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     # Decay time of the slow pool, ms (assumed, fitted with ca_slow_uM_per_ms: seconds, so that it
     # counts releases over a train rather than following each one).

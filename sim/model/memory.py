@@ -14,8 +14,10 @@ LTP preparation (``sim.model.ltp``), so the plasticity rule keeps its calibratio
   rule::
 
       I_NMDA = g_ee_nmda_nS * s_nmda * gate(t) * B(V, Mg) * (E_exc - V)
-      Ca    += rule_dt * (ca_nmda_uM_per_ms * gate(t) * s_syn(t) * B(V_loc, Mg)
-                          * (E_Ca - V_loc) / (E_Ca - E_L)) - decay,  + ca_bpap_uM per post spike
+      J      = gate(t) * s_syn(t) * B(V_loc, Mg) * (E_Ca - V_loc) / (E_Ca - E_L)
+      Ca_f  += rule_dt * ca_nmda_uM_per_ms * J - decay (tau_ca_ms),  + ca_bpap_uM per post spike
+      Ca_s  += rule_dt * ca_slow_uM_per_ms * J - decay (tau_ca_slow_ms)  (the slow pool)
+      Ca     = Ca_f + Ca_s, what the rule sees
 
   ``gate(t)`` is glycine-site activation x the APV-free share: ``gate_train`` before the delay,
   ``gate_test`` after it, so a drug given before training and one given before the test act in
@@ -55,7 +57,8 @@ NEURON_PARAMS = (
 )
 SYNAPSE_PARAMS = (
     "g_ee_ampa_nS", "release_probability", "depletion", "tau_recovery_ms", "tau_ca_ms",
-    "ca_nmda_uM_per_ms", "ca_bpap_uM", "p_up_from_up", "p_up_from_down",
+    "ca_nmda_uM_per_ms", "ca_bpap_uM", "tau_ca_slow_ms", "ca_slow_uM_per_ms", "p_up_from_up",
+    "p_up_from_down",
     *[f.name for f in gb.BistableParams.__dataclass_fields__.values()],
 )
 FIXED_SYNAPSE_PARAMS = ("g_ei_ampa_nS", "g_ie_gaba_nS", "g_ii_gaba_nS")
@@ -106,7 +109,9 @@ EE_MODEL = """
 r : 1
 s_syn : 1
 t_last : second
-ca : 1
+ca_f : 1
+ca_s : 1
+ca = ca_f + ca_s : 1
 rho : 1
 rho_trained : 1
 rho_delayed : 1
@@ -123,11 +128,13 @@ t_last = t
 g_ampa_post += released * g_ee_ampa_nS * nS * w
 s_nmda_post += released * nmda_k0_syn
 """
-EE_ON_POST = "ca += ca_bpap_uM"
+EE_ON_POST = "ca_f += ca_bpap_uM"  # the BPAP's calcium enters the fast pool only
 
 # Each rule step: calcium (exact decay, influx held over the step), then the Graupner-Brunel rule.
 CA_STEP = """
-ca = ca * exp(-rule_dt / (tau_ca_ms * ms)) + rule_dt / ms * ca_nmda_uM_per_ms * ca_drive_post * s_syn * exp(-(t - t_last) / (tau_nmda_ms_post * ms))
+ca_influx = rule_dt / ms * ca_drive_post * s_syn * exp(-(t - t_last) / (tau_nmda_ms_post * ms))
+ca_f = ca_f * exp(-rule_dt / (tau_ca_ms * ms)) + ca_nmda_uM_per_ms * ca_influx
+ca_s = ca_s * exp(-rule_dt / (tau_ca_slow_ms * ms)) + ca_slow_uM_per_ms * ca_influx
 """
 # The delay: settle to the basin's stable state, keep it, take the transition, keep that. It
 # runs every t_jump from t = 0; ``jump`` is 0 at t = 0, so only the run at t_jump acts.
@@ -138,7 +145,8 @@ rho_trained = jump * settled + (1 - jump) * rho_trained
 moved = int(rand() < p_up_from_up * settled + p_up_from_down * (1 - settled))
 rho = jump * moved + (1 - jump) * rho
 rho_delayed = jump * moved + (1 - jump) * rho_delayed
-ca = (1 - jump) * ca
+ca_f = (1 - jump) * ca_f
+ca_s = (1 - jump) * ca_s
 """
 
 

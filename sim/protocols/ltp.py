@@ -201,7 +201,7 @@ CA_SLOW_DEFAULT_UM_PER_MS = {"graupner_brunel": 0.008, "shouval": 0.0}
 
 def ca_slow_gain(cfg: Config) -> float:
     """``plasticity.ca_slow_uM_per_ms``, or its default: the rule's in the LTP preparation, 0 in
-    any other protocol (the memory network has no slow pool)."""
+    any other protocol (the memory network was calibrated without the pool)."""
     value = cfg.plasticity.ca_slow_uM_per_ms
     if value is not None:
         return float(value)

@@ -214,9 +214,6 @@ def structure_of(cfg: Config) -> dict[str, Any]:
     if pc.rule != "graupner_brunel":
         raise ConfigError("the memory protocol needs plasticity.rule = \"graupner_brunel\", "
                           f"got {pc.rule!r}")
-    if pc.ca_slow_uM_per_ms:
-        raise ConfigError("plasticity.ca_slow_uM_per_ms must be 0 for the memory protocol (its "
-                          f"synapses have no slow calcium pool), got {pc.ca_slow_uM_per_ms:g}")
     n_a, n_c = sizes(cfg)
     return {
         "dt_ms": cfg.simulation.dt_ms,
@@ -390,7 +387,7 @@ def delay_course(cfg: Config, sch: Schedule) -> mem.DelayCourse:
 
 
 def runtime_params(cfg: Config, state) -> dict[str, float]:
-    from sim.protocols.ltp import bistable_params
+    from sim.protocols.ltp import bistable_params, ca_slow_gain
 
     pr, pc = cfg.protocol, cfg.plasticity
     sch = schedule(cfg, state)
@@ -407,7 +404,8 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "g_ee_ampa_nS": pr.g_ee_ampa_nS, "release_probability": pc.release_probability,
         "depletion": pc.depletion, "tau_recovery_ms": pc.tau_recovery_ms,
         "tau_ca_ms": pc.tau_ca_ms, "ca_nmda_uM_per_ms": pc.ca_nmda_uM_per_ms,
-        "ca_bpap_uM": pc.ca_bpap_uM,
+        "ca_bpap_uM": pc.ca_bpap_uM, "tau_ca_slow_ms": pc.tau_ca_slow_ms,
+        "ca_slow_uM_per_ms": ca_slow_gain(cfg),
         "p_up_from_up": trans.up_from_up, "p_up_from_down": trans.up_from_down,
         "g_ei_ampa_nS": pr.g_ei_ampa_nS, "g_ie_gaba_nS": pr.g_ie_gaba_nS,
         "g_ii_gaba_nS": pr.g_ii_gaba_nS,
