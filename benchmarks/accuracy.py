@@ -1,7 +1,8 @@
 """Accuracy of the numerical settings: ``python benchmarks/accuracy.py results/numerics``.
 
 Reads the sweep.csv of ``experiments/numerics.toml`` (time step, float width and integration
-method, zipped, times seeds) and prints, per setting, each metric's mean over seeds, its difference
+method, zipped, times seeds) or of ``experiments/numerics_ltp.toml`` (the LTP preparation: time
+step and float width; it has one integration method) and prints, per setting, each metric's mean over seeds, its difference
 from the reference setting (the first of the zip: dt 0.1 ms, float64, forward Euler) in units of
 the reference's seed-to-seed standard deviation, and whether every metric stays within that
 spread (|difference| <= 1 SD: the acceptance rule of issue 14). The mean wall time per run is
@@ -21,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-#: Settings: the zipped keys of experiments/numerics.toml, in this order.
+#: Settings: the zipped keys of experiments/numerics*.toml, in this order (those a sweep has).
 SETTING_KEYS = ("simulation.dt_ms", "simulation.precision", "network.integration")
-#: The metrics judged (seizure metrics of the epileptiform protocol).
+#: The metrics judged: the seizure metrics of the epileptiform protocol, and the LTP protocol's.
 METRICS = ("rate_exc_hz", "rate_inh_hz", "ictal_event_count", "mean_ictal_duration_s",
-           "k_o_peak_mM", "interictal_discharge_rate_hz", "synchrony_chi", "mean_g_nmda_exc_nS")
+           "k_o_peak_mM", "interictal_discharge_rate_hz", "synchrony_chi", "mean_g_nmda_exc_nS",
+           "ltp_percent", "ltp_percent_early", "baseline_drift_percent")
 
 
 def _number(text: str) -> float:
@@ -46,8 +48,9 @@ def read_rows(sweep_dir: Path) -> list[dict[str, str]]:
 def accuracy_table(rows: list[dict[str, str]]) -> tuple[list[tuple], list[str], dict]:
     """(settings in order of appearance, metrics present, stats[setting][metric] -> dict)."""
     by_setting: dict[tuple, list[dict[str, str]]] = defaultdict(list)
+    keys = setting_keys(rows)
     for row in rows:
-        by_setting[tuple(row[k] for k in SETTING_KEYS)].append(row)
+        by_setting[tuple(row[k] for k in keys)].append(row)
     settings = list(by_setting)
     metrics = [m for m in METRICS if m in rows[0]]
     stats: dict[tuple, dict[str, dict[str, float]]] = {}
@@ -75,6 +78,19 @@ def accuracy_table(rows: list[dict[str, str]]) -> tuple[list[tuple], list[str], 
     return settings, metrics, stats
 
 
+def setting_keys(rows: list[dict[str, str]]) -> tuple[str, ...]:
+    """The setting keys the sweep varied (its sweep.csv has a column for each swept key)."""
+    keys = tuple(k for k in SETTING_KEYS if k in rows[0])
+    if not keys:
+        sys.exit(f"accuracy: sweep.csv has none of the setting columns {', '.join(SETTING_KEYS)}")
+    return keys
+
+
+def label(setting: tuple) -> str:
+    """``dt 0.1 ms, float64[, euler]`` (the setting keys in SETTING_KEYS order)."""
+    return ", ".join([f"dt {setting[0]} ms", *setting[1:]])
+
+
 def largest_difference(stats: dict, setting: tuple, metrics: list[str]) -> float:
     """The largest |difference from the reference| of ``setting``, in reference SDs, over the
     metrics that have one (NaN if none has): acceptable when <= 1."""
@@ -88,7 +104,7 @@ def render(settings, metrics, stats, markdown: bool = False) -> str:
     lines = []
     for setting in settings:
         s = stats[setting]
-        cells = [f"dt {setting[0]} ms, {setting[1]}, {setting[2]}", str(s["_runs"]["n"]),
+        cells = [label(setting), str(s["_runs"]["n"]),
                  f"{s['_wall_s']['mean']:.0f}"]
         for m in metrics:
             d = s[m]

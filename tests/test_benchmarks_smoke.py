@@ -228,3 +228,25 @@ def test_numerics_section_costs_each_setting_beside_its_accuracy(tmp_path, build
     text = run.render_text(run.table_rows({"machine": bench.machine_info(), "numerics": nm}))
     assert "9. numerical settings" in text
     assert "accuracy (2 seeds): largest difference 0 reference SDs" in text
+
+
+def test_accuracy_table_reads_an_ltp_numerics_sweep_without_an_integration_column(tmp_path, capsys):
+    """experiments/numerics_ltp.toml sweeps dt and float width only (the LTP preparation has one
+    integration method): the settings are those two keys and the LTP metrics are judged."""
+    from benchmarks import accuracy
+
+    rows = []
+    for seed, (a, b) in enumerate([(10.0, 30.0), (20.0, 31.0), (30.0, 32.0)], start=1):
+        for prec, value in (("float64", a), ("float32", b)):
+            rows.append({"run_id": f"r{seed}{prec}", "simulation.dt_ms": "0.1",
+                         "simulation.precision": prec, "ltp_percent": str(value),
+                         "baseline_drift_percent": "-0.5", "wall_time_s": "5"})
+    (tmp_path / "sweep.csv").write_text(
+        ",".join(rows[0]) + "\n" + "\n".join(",".join(r.values()) for r in rows) + "\n")
+    settings, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(tmp_path))
+    assert settings == [("0.1", "float64"), ("0.1", "float32")]
+    assert metrics == ["ltp_percent", "baseline_drift_percent"]
+    assert stats[settings[1]]["ltp_percent"]["diff_in_sd"] == pytest.approx(1.1)  # 31 vs 20, SD 10
+    assert accuracy.main([str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("dt 0.1 ms, float32 ") and lines[-1].endswith("no")
