@@ -198,7 +198,7 @@ def retention(csv: Path, out: Path) -> list[Path]:
                 lines.append(f"| {label} | {t:g} | {len(rr)} | " + " | ".join(cells) + " |")
         axes[0].legend(frameon=False, fontsize=10)
         axes[2].axhline(300, color=GREY, ls=":", lw=1)
-        fig.suptitle("Forgetting under 0.18 Hz of background firing (assumed); rat, hippocampus; "
+        fig.suptitle("Forgetting under 0.16 Hz of background firing (assumed); rat, hippocampus; "
                      "10 seeds per point")
         path = save_figure(fig, out / "results_memory_retention.png")
     (out / "results_memory_retention.md").write_text("\n".join(lines) + "\n")

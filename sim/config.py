@@ -347,10 +347,9 @@ class PlasticityConfig(Section):
     ca_nmda_uM_per_ms: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.75
     # A slow calcium pool fed by the same NMDA influx (assumed, phenomenological, e.g. release from
     # spine Ca2+ stores): it integrates release over tau_ca_slow_ms, so 900-pulse trains of >= 10 Hz
-    # raise it and isolated releases barely do. Unset: 0.008 uM/ms for the LTP preparation with the
-    # graupner_brunel rule (fitted to Dudek & Bear's crossover near 10 Hz; docs/ltp.md, "The slow
-    # calcium pool"), 0 otherwise (the Shouval rule and the memory network were calibrated without
-    # it; the memory network takes a value set here, uncalibrated: docs/memory.md). 0 = off.
+    # raise it and isolated releases barely do. Unset: 0.008 uM/ms with the graupner_brunel rule,
+    # in the LTP preparation and the memory network alike (fitted to Dudek & Bear's crossover near
+    # 10 Hz; docs/ltp.md, "The slow calcium pool"), 0 with the shouval rule. 0 = off.
     ca_slow_uM_per_ms: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     # Decay time of the slow pool, ms (assumed, fitted with ca_slow_uM_per_ms: seconds, so that it
     # counts releases over a train rather than following each one).

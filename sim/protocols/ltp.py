@@ -200,13 +200,11 @@ CA_SLOW_DEFAULT_UM_PER_MS = {"graupner_brunel": 0.008, "shouval": 0.0}
 
 
 def ca_slow_gain(cfg: Config) -> float:
-    """``plasticity.ca_slow_uM_per_ms``, or its default: the rule's in the LTP preparation, 0 in
-    any other protocol (the memory network was calibrated without the pool)."""
+    """``plasticity.ca_slow_uM_per_ms``, or the rule's default (the LTP preparation and the memory
+    network share it; the Shouval rule was calibrated without the pool)."""
     value = cfg.plasticity.ca_slow_uM_per_ms
     if value is not None:
         return float(value)
-    if cfg.experiment.protocol != "ltp":
-        return 0.0
     return CA_SLOW_DEFAULT_UM_PER_MS[cfg.plasticity.rule]
 
 
