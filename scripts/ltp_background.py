@@ -2,6 +2,7 @@
 """How long a stored UP/DOWN pattern lasts under background firing (docs/ltp.md, README).
 
     python scripts/ltp_background.py
+    python scripts/ltp_background.py --rates 0.14 0.16 0.18 --no-drug-only   # the memory delay
 
 For each background rate (independent Poisson pre- and postsynaptic firing) and two glycine-site
 occupancies (no drug, rat 100 mg/kg i.p. 3 h), prints the calcium's time above each threshold and
@@ -11,6 +12,8 @@ preparation and rule of configs/ltp.toml; about a minute.
 """
 
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 
@@ -22,13 +25,21 @@ OCCUPANCIES = {"no drug": 0.42, "100 mg/kg": 0.552}  # rat i.p., 3 h (0.5's dose
 TIMES_S = (1800.0, 86400.0, 14 * 86400.0)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--rates", type=float, nargs="+", default=list(RATES_HZ),
+                        help="background rates, Hz (default: %(default)s)")
+    parser.add_argument("--no-drug-only", action="store_true", help="only the no-drug occupancy")
+    args = parser.parse_args(argv)
+    if any(r < 0 for r in args.rates):
+        parser.error(f"--rates must be >= 0, got {args.rates}")
+    occupancies = {"no drug": OCCUPANCIES["no drug"]} if args.no_drug_only else OCCUPANCIES
     params = BistableParams()
     print(f"{'occupancy':<12}{'rate':>6}{'alpha_d':>9}{'alpha_p':>10}"
           f"{'UP stays UP: 30 min / 24 h / 14 d':>38}{'DOWN turns UP: 30 min / 24 h / 14 d':>40}")
-    for label, occ in OCCUPANCIES.items():
+    for label, occ in occupancies.items():
         prep = bg.Preparation(nmda_occupancy=occ)
-        for rate in RATES_HZ:
+        for rate in args.rates:
             stats = bg.calcium_statistics(rate, prep, params)
             wait = bg.BackgroundWait(stats, params)
             up = wait.up_fraction(wait.evolve(wait.density(np.ones(1)), TIMES_S))
