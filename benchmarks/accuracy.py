@@ -86,9 +86,9 @@ def setting_keys(rows: list[dict[str, str]]) -> tuple[str, ...]:
     return keys
 
 
-def label(setting: tuple) -> str:
-    """``dt 0.1 ms, float64[, euler]`` (the setting keys in SETTING_KEYS order)."""
-    return ", ".join([f"dt {setting[0]} ms", *setting[1:]])
+def label(setting: tuple, keys: tuple[str, ...]) -> str:
+    """``dt 0.1 ms, float64, euler``: the values of the setting keys the sweep varied."""
+    return ", ".join(f"dt {v} ms" if k == "simulation.dt_ms" else v for k, v in zip(keys, setting))
 
 
 def largest_difference(stats: dict, setting: tuple, metrics: list[str]) -> float:
@@ -99,12 +99,13 @@ def largest_difference(stats: dict, setting: tuple, metrics: list[str]) -> float
     return max(values, default=math.nan)
 
 
-def render(settings, metrics, stats, markdown: bool = False) -> str:
+def render(settings, metrics, stats, markdown: bool = False,
+           keys: tuple[str, ...] = SETTING_KEYS) -> str:
     head = ["setting", "runs", "wall s/run", *metrics, "within spread"]
     lines = []
     for setting in settings:
         s = stats[setting]
-        cells = [label(setting), str(s["_runs"]["n"]),
+        cells = [label(setting, keys), str(s["_runs"]["n"]),
                  f"{s['_wall_s']['mean']:.0f}"]
         for m in metrics:
             d = s[m]
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     settings, metrics, stats = accuracy_table(rows)
     print("reference: the first setting, mean ± seed-to-seed SD; others: mean (difference from "
           "the reference in reference SDs); within spread = every |difference| <= 1 SD")
-    print(render(settings, metrics, stats, markdown=args.markdown))
+    print(render(settings, metrics, stats, markdown=args.markdown, keys=setting_keys(rows)))
     return 0
 
 

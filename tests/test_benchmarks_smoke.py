@@ -250,3 +250,11 @@ def test_accuracy_table_reads_an_ltp_numerics_sweep_without_an_integration_colum
     assert accuracy.main([str(tmp_path)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("dt 0.1 ms, float32 ") and lines[-1].endswith("no")
+    # a sweep of the float width alone (experiments/numerics_ictal.toml): no dt in the label
+    for r in rows:
+        del r["simulation.dt_ms"]
+    (tmp_path / "sweep.csv").write_text(
+        ",".join(rows[0]) + "\n" + "\n".join(",".join(r.values()) for r in rows) + "\n")
+    assert accuracy.main([str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].startswith("float64 ") and lines[-1].startswith("float32 ")
