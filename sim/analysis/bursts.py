@@ -346,9 +346,11 @@ class Bursts:
 
 
 def _rests(smoothed: np.ndarray, below_hz: float, bin_s: float) -> bool:
-    """Whether the smoothed rate stays below ``below_hz`` for ``_RUNAWAY_REST_S`` somewhere."""
+    """Whether the smoothed rate stays below ``below_hz`` for ``_RUNAWAY_REST_S`` somewhere (in
+    whole bins, with the module's rounding tolerance, as every other duration here)."""
     starts, stops = _segments(smoothed < below_hz)
-    return bool(starts.size) and bool(np.max(stops - starts) * bin_s >= _RUNAWAY_REST_S)
+    return bool(starts.size) and int(np.max(stops - starts)) >= int(
+        np.ceil(_RUNAWAY_REST_S / bin_s - _EPS))
 
 
 def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: float,
