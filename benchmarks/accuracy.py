@@ -1,9 +1,9 @@
 """Accuracy of the numerical settings: ``python benchmarks/accuracy.py results/numerics``.
 
 Reads the sweep.csv of ``experiments/numerics.toml`` (time step, float width and integration
-method, zipped, times seeds) or of ``experiments/numerics_ltp.toml`` (the LTP preparation: time
-step and float width; it has one integration method) and prints, per setting, each metric's mean over seeds, its difference
-from the reference setting (the first of the zip: dt 0.1 ms, float64, forward Euler) in units of
+method, zipped, times seeds), or of another numerics sweep that varies some of these
+(``experiments/numerics_ltp.toml``, ``experiments/numerics_ictal.toml``), and prints, per setting,
+each metric's mean over seeds, its difference from the reference setting (the first of the zip: dt 0.1 ms, float64, forward Euler) in units of
 the reference's seed-to-seed standard deviation, and whether every metric stays within that
 spread (|difference| <= 1 SD: the acceptance rule of issue 14). The mean wall time per run is
 shown too (noisy on a shared machine; the CPU ratios are in ``benchmarks/run.py``).
@@ -99,8 +99,7 @@ def largest_difference(stats: dict, setting: tuple, metrics: list[str]) -> float
     return max(values, default=math.nan)
 
 
-def render(settings, metrics, stats, markdown: bool = False,
-           keys: tuple[str, ...] = SETTING_KEYS) -> str:
+def render(settings, metrics, stats, keys: tuple[str, ...], markdown: bool = False) -> str:
     head = ["setting", "runs", "wall s/run", *metrics, "within spread"]
     lines = []
     for setting in settings:
@@ -138,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     settings, metrics, stats = accuracy_table(rows)
     print("reference: the first setting, mean ± seed-to-seed SD; others: mean (difference from "
           "the reference in reference SDs); within spread = every |difference| <= 1 SD")
-    print(render(settings, metrics, stats, markdown=args.markdown, keys=setting_keys(rows)))
+    print(render(settings, metrics, stats, setting_keys(rows), markdown=args.markdown))
     return 0
 
 

@@ -4,10 +4,10 @@ from configs/ltp.toml: where does a protocol change sign as the co-agonist site 
     python scripts/ltp_activation_scan.py lfs 0.66 0.70 0.74 0.78
     python scripts/ltp_activation_scan.py lfs 0.76 0.86 --set plasticity.ca_slow_uM_per_ms=0
 
-The activation is set directly, not through a dose (the drug module gives 0.42 with no drug, 0.552
-at 100 mg/kg and 0.666 at 400 mg/kg, rat i.p., 3 h: the README's quickstart table), so a scan can reach the
-ends of the dose-to-receptor link's uncertainty (README Results 8: 0.38-0.92 at 400 mg/kg). Prints one line per activation: LTP % at
-the read-out and the baseline drift %.
+The activation is set directly, not through a dose (the drug module gives 0.42 with no drug,
+0.552 at 100 mg/kg and 0.666 at 400 mg/kg, rat i.p., 3 h: the README's quickstart table), so a
+scan can reach the ends of the dose-to-receptor link's uncertainty (README Results 8: 0.38-0.92
+at 400 mg/kg). Prints one line per activation: LTP % at the read-out and the baseline drift %.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = Path(tempfile.mkdtemp(prefix="milasim-activation-scan-"))
     print(f"{'activation':>10} {'LTP %':>8} {'drift %':>8}")
+    base = receptor_state(cfg)  # the config's state; only the cells' activation changes below
     for occ in args.activation:
-        state = receptor_state(cfg)
-        state = dataclasses.replace(state, occupancy={**state.occupancy, "exc": Levels(occ, occ)})
+        state = dataclasses.replace(base, occupancy={**base.occupancy, "exc": Levels(occ, occ)})
         res = ltp.run_ltp(cfg, work, state=state)
         print(f"{occ:10.3f} {res.ltp_percent:8.1f} {res.baseline_drift_percent:8.2f}", flush=True)
     return 0

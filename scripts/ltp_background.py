@@ -14,14 +14,20 @@ preparation and rule of configs/ltp.toml; about a minute.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 from sim.analysis import background as bg
 from sim.analysis.bistable import BistableParams
+from sim.conditions import receptor_state
+from sim.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 RATES_HZ = (0.1, 0.2, 0.5, 1.0, 2.0)
-OCCUPANCIES = {"no drug": 0.42, "100 mg/kg": 0.552}  # rat i.p., 3 h (0.5's dose-to-receptor link)
+#: The cases, as doses of configs/ltp.toml (rat i.p., hippocampus, 3 h after the dose).
+DOSES_MG_PER_KG = {"no drug": 0.0, "100 mg/kg": 100.0}
 TIMES_S = (1800.0, 86400.0, 14 * 86400.0)
 
 
@@ -33,7 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if any(r < 0 for r in args.rates):
         parser.error(f"--rates must be >= 0, got {args.rates}")
-    occupancies = {"no drug": OCCUPANCIES["no drug"]} if args.no_drug_only else OCCUPANCIES
+    doses = {"no drug": 0.0} if args.no_drug_only else DOSES_MG_PER_KG
+    cfg = load_config(ROOT / "configs" / "ltp.toml")
+    # the pyramidal cells' glycine-site activation at each dose, from the drug module
+    occupancies = {label: receptor_state(cfg.replace({"drug.dose_mg_per_kg": dose}))
+                   .occupancy["exc"].before for label, dose in doses.items()}
     params = BistableParams()
     print(f"{'occupancy':<12}{'rate':>6}{'alpha_d':>9}{'alpha_p':>10}"
           f"{'UP stays UP: 30 min / 24 h / 14 d':>38}{'DOWN turns UP: 30 min / 24 h / 14 d':>40}")

@@ -16,7 +16,7 @@ synapses follow an NMDA-calcium plasticity rule. :func:`build_ltp` is a :mod:`si
       I_NMDA  = g_nmda * s * occupancy * apv_unblocked * B(V, Mg) * (E_exc - V)
       J       = s * occupancy * apv_unblocked * B(V_loc, Mg) * (E_Ca - V_loc) / (E_Ca - E_L)
       dCa_f/dt = -Ca_f / tau_Ca + k_Ca * J                            (+ Ca_bpap per post spike)
-      dCa_s/dt = -Ca_s / tau_Ca_slow + k_Ca_slow * J                  (0 unless ca_slow is set)
+      dCa_s/dt = -Ca_s / tau_Ca_slow + k_Ca_slow * J                  (the slow pool; k 0 = off)
       Ca       = Ca_f + Ca_s                                          (what the rule sees)
       AMPA per release: g_ampa * (1 - f + f * w / w_rest)               (f = plastic fraction)
 
