@@ -18,7 +18,9 @@ import pytest
 
 from sim.conditions import Levels, receptor_state
 from sim.config import Config, resolve
+from sim.engine import build_key
 from sim.errors import ConfigError
+from sim.protocols import get as get_protocol
 from sim.protocols import ltp
 from sim.receptors import glycine_site_occupancy
 
@@ -197,15 +199,22 @@ def test_glycine_site_antagonism_blocks_ltp(run):
 
 @pytest.mark.slow
 def test_seed_reproducibility_and_one_build_per_structure(run, build_cache, tmp_path):
+    """A seed or glycine change reruns the build of the first run: same build key, and its
+    manifest is not rewritten. (Counting every manifest in the cache raced with the other
+    pytest-xdist worker, which shares the cache and compiles its own tests' builds meanwhile.)"""
     first = run("hfs")
-    builds_before = len(list(Path(build_cache).glob("*/manifest.json")))
-    again = ltp.run_ltp(ltp_config("hfs"), tmp_path)  # the config's own receptor state: 2.6 uM
+    key = build_key(get_protocol("ltp").blueprint(ltp_config("hfs")))
+    manifest = Path(build_cache) / key / "manifest.json"
+    built_at = manifest.stat().st_mtime_ns
+    again_cfg = ltp_config("hfs")
+    again = ltp.run_ltp(again_cfg, tmp_path)  # the config's own receptor state: 2.6 uM
     assert again.ltp_percent == first.ltp_percent
     np.testing.assert_array_equal(again.spike_t_s, first.spike_t_s)
-    other = ltp.run_ltp(ltp_config("hfs", **{"simulation.seed": 2, "bath.glycine_uM": 1.5}),
-                        tmp_path)
+    other_cfg = ltp_config("hfs", **{"simulation.seed": 2, "bath.glycine_uM": 1.5})
+    other = ltp.run_ltp(other_cfg, tmp_path)
     assert other.ltp_percent != first.ltp_percent
-    assert len(list(Path(build_cache).glob("*/manifest.json"))) == builds_before
+    assert {build_key(get_protocol("ltp").blueprint(c)) for c in (again_cfg, other_cfg)} == {key}
+    assert manifest.stat().st_mtime_ns == built_at
 
 
 def test_lfs_is_the_series_one_hz_arm():
