@@ -236,6 +236,15 @@ class NetworkConfig(Section):
     # during an event).
     adaptation_b_nS: NonNeg = 0.09
     adaptation_tau_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 6.0
+    # Burst AHP of pyramidal cells: a faster Ca2+-activated K+ conductance (nS added per spike,
+    # closing with burst_ahp_tau_ms) reversing at E_K; with strong recurrent excitation it turns
+    # sustained firing into population bursts. Off (0) by default: every calibration and result
+    # is without it; README, "Seizures", has what it does (CA3 slices: the AHP after a burst fills
+    # ~79 % of the 1.4 s interval between high-K+ bursts, Chamberlin & Dingledine 1989).
+    burst_ahp_b_nS: NonNeg = 0.0
+    # Decay of the burst AHP, ms (assumed: a few hundred ms, so that the AHP after a burst lasts
+    # most of a ~1 s interval, as in CA3).
+    burst_ahp_tau_ms: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 300.0
     # Presynaptic short-term depression of excitatory synapses (Tsodyks-Markram; assumed).
     depression_u: Fraction = 0.05
     depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0

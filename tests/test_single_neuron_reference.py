@@ -1,7 +1,7 @@
 """One pyramidal cell of the network's equations against an independent reference (issue 14).
 
 The cell (sim.model.equations: membrane with its K+ leak share, AMPA, NMDA with Mg2+ block,
-GABA-A, tonic GlyR, slow AHP, Na+ and the pump current) is driven by a fixed train of excitatory
+GABA-A, tonic GlyR, slow and burst AHPs, Na+ and the pump current) is driven by a fixed train of excitatory
 and inhibitory input events in Brian2's runtime mode, and the same equations, written out here by
 hand in numpy, are solved by scipy's ``solve_ivp`` (RK45, rtol 1e-9) from event to event. The
 drive is subthreshold, so the comparison is of integration only.
@@ -31,7 +31,8 @@ P = {  # the run-time constants of one cell
     "occupancy_before": 0.6, "occupancy_after": 0.6, "washin_t_s": 1e9,
     "glyr_before": 0.01, "glyr_after": 0.01, "g_glyr_nS": 10.0,
     "apv_unblocked": 1.0, "gaba_unblocked": 1.0, "g_nmda_nS": 2.0, "g_drive_nS": 0.0,
-    "b_ahp_nS": 0.1, "tau_adapt_s": 6.0, "tau_rec_s": 1.0, "u_dep": 0.05,
+    "b_ahp_nS": 0.1, "tau_adapt_s": 6.0, "b_bahp_nS": 2.0, "tau_bahp_ms": 300.0,
+    "tau_rec_s": 1.0, "u_dep": 0.05,
     "k_leak_fraction": 0.7, "e_nonk_mV": -3.5,
     "pump_max_mM_s": 0.2, "pump_rest_mM_s": 0.0007, "pump_pA_per_mM_s": 200.0,
     "na_half_mM": 25.0, "na_slope_mM": 3.0, "na_per_spike_mM": 0.008, "na_rest_mM": 10.0,
@@ -42,7 +43,7 @@ W_AMPA_NS, NMDA_JUMP, W_GABA_NS = 9.0, 1.0, 2.0
 EXC_T = np.round(np.concatenate([0.02 + 0.004 * np.arange(8), 0.15 + 0.01 * np.arange(6),
                                  [0.3, 0.305]]), 4)
 INH_T = np.round(np.array([0.1, 0.102, 0.25, 0.26]), 4)
-NA0, G_AHP0 = 20.0, 1.0  # a cell after activity: pump and AHP currents are on
+NA0, G_AHP0, G_BAHP0 = 20.0, 1.0, 0.5  # a cell after activity: pump and both AHPs are on
 
 
 def brian_trace(method: str) -> np.ndarray:
@@ -63,6 +64,7 @@ def brian_trace(method: str) -> np.ndarray:
     g.pump_k = 0.5
     g.na_in = NA0
     g.g_ahp = G_AHP0 * b2.nS
+    g.g_bahp = G_BAHP0 * b2.nS
     g.x_res = 1.0
     exc = b2.SpikeGeneratorGroup(1, np.zeros(EXC_T.size, dtype=int), EXC_T * b2.second)
     inh = b2.SpikeGeneratorGroup(1, np.zeros(INH_T.size, dtype=int), INH_T * b2.second)
@@ -85,25 +87,26 @@ def reference_trace() -> np.ndarray:
     pump_rest = P["pump_rest_mM_s"]
 
     def rhs(_t, y):
-        v, g_ampa, g_gaba, s_nmda, g_ahp, na = y
+        v, g_ampa, g_gaba, s_nmda, g_ahp, g_bahp, na = y
         i_leak = gl * ((1 - f) * (P["e_nonk_mV"] - v) + f * (EK_MV - v))
         g_nmda = P["g_nmda_nS"] * s_nmda * occ * float(mg_block(v, mg)) * P["apv_unblocked"]
         i_syn = (g_ampa + g_nmda) * (eq.E_EXC_MV - v) + g_gaba * P["gaba_unblocked"] * (
             eq.E_INH_MV - v)
         i_glyr = P["g_glyr_nS"] * P["glyr_before"] * (eq.E_INH_MV - v)
-        i_ahp = g_ahp * (EK_MV - v)
+        i_ahp = (g_ahp + g_bahp) * (EK_MV - v)
         pump = P["pump_max_mM_s"] * 0.5 / (1 + np.exp((P["na_half_mM"] - na) / P["na_slope_mM"]))
         i_pump = P["pump_pA_per_mM_s"] * (pump - pump_rest)
         # nS x mV = pA; pA / pF = mV/ms
         dv = (i_leak + i_syn + i_glyr + i_ahp - i_pump) / c_pf
         dna = (-3 * (pump - pump_rest) + P["na_relax_per_s"] * (P["na_rest_mM"] - na)) * 1e-3
         return [dv, -g_ampa / eq.TAU_AMPA_MS, -g_gaba / eq.TAU_GABA_MS,
-                -s_nmda / eq.TAU_NMDA_DECAY_MS, -g_ahp / (P["tau_adapt_s"] * 1e3), dna]
+                -s_nmda / eq.TAU_NMDA_DECAY_MS, -g_ahp / (P["tau_adapt_s"] * 1e3),
+                -g_bahp / P["tau_bahp_ms"], dna]
 
     dt_ms = DT_S * 1e3
     events = sorted({round(t * 1e3 + dt_ms, 6) for t in np.concatenate([EXC_T, INH_T])})
     grid = np.arange(round(T_S / DT_S)) * dt_ms
-    y = np.array([CELL["E_L_mV"], 0.0, 0.0, 0.0, G_AHP0, NA0])
+    y = np.array([CELL["E_L_mV"], 0.0, 0.0, 0.0, G_AHP0, G_BAHP0, NA0])
     out = np.empty(grid.size)
     t0 = 0.0
     for t1 in [*events, T_S * 1e3]:

@@ -95,11 +95,15 @@ I_glyr = g_glyr_nS * nS * (glyr_before + (glyr_after - glyr_before) * washed_in)
 
 # The slow AHP: a K+ conductance each spike opens, closing with tau_adapt. It lumps the slow K+
 # currents that sustained firing recruits (Ca2+- and Na+-activated, sAHP and K_Na); during a
-# seizure-like event it grows to several times the leak (see the README's Results). Both it and
+# seizure-like event it grows to several times the leak (see the README's Results). The burst
+# AHP (g_bahp, closing in a few hundred ms; off unless network.burst_ahp_b_nS > 0) is a faster
+# one: it ends a burst of spikes and, with strong recurrent excitation, turns sustained firing
+# into population bursts. Both AHPs and
 # the K+ leak reverse at E_K, which the ions group computes from [K+]o.
 ADAPTATION = """
 dg_ahp/dt = -g_ahp / (tau_adapt_s * second) : siemens
-I_ahp = g_ahp * (E_K - v) : amp
+dg_bahp/dt = -g_bahp / (tau_bahp_ms * ms) : siemens
+I_ahp = (g_ahp + g_bahp) * (E_K - v) : amp
 E_K = ek_mV * mV : volt
 ek_mV : 1
 """
@@ -130,7 +134,7 @@ RUNTIME_NEURON_PARAMS = (
     "occupancy_before", "occupancy_after", "washin_t_s",
     "glyr_before", "glyr_after", "g_glyr_nS",
     "apv_unblocked", "gaba_unblocked", "g_nmda_nS", "g_drive_nS",
-    "b_ahp_nS", "tau_adapt_s", "tau_rec_s", "u_dep",
+    "b_ahp_nS", "tau_adapt_s", "b_bahp_nS", "tau_bahp_ms", "tau_rec_s", "u_dep",
     "k_leak_fraction", "e_nonk_mV",
     "pump_max_mM_s", "pump_rest_mM_s", "pump_pA_per_mM_s", "na_half_mM", "na_slope_mM",
     "na_per_spike_mM", "na_rest_mM", "na_relax_per_s",
@@ -248,6 +252,7 @@ THRESHOLD = "v > v_th"
 RESET = """
 v = V_reset
 g_ahp += b_ahp_nS * nS
+g_bahp += b_bahp_nS * nS
 na_in += na_per_spike_mM
 release = x_res
 x_res -= u_dep * x_res

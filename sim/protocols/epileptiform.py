@@ -240,9 +240,10 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
         "exc": {"g_nmda_nS": net.g_nmda_exc_nS, "g_drive_nS": net.g_drive_exc_nS,
                 "b_ahp_nS": net.adaptation_b_nS,
                 "tau_adapt_s": net.adaptation_tau_s,
+                "b_bahp_nS": net.burst_ahp_b_nS, "tau_bahp_ms": net.burst_ahp_tau_ms,
                 "pump_pA_per_mM_s": pump_pa["exc"]},
         "inh": {"g_nmda_nS": net.g_nmda_inh_nS, "g_drive_nS": net.g_drive_inh_nS,
-                "b_ahp_nS": 0.0, "tau_adapt_s": 1.0,
+                "b_ahp_nS": 0.0, "tau_adapt_s": 1.0, "b_bahp_nS": 0.0, "tau_bahp_ms": 100.0,
                 "pump_pA_per_mM_s": pump_pa["inh"]},
     }
     params = {k: float(v) for k, v in ions.items() if not k.startswith("neurons.")}
