@@ -96,11 +96,11 @@ def test_reanalyse_ictal_redetects_with_other_settings(tmp_path):
 
 def test_reanalyse_ictal_draws_the_sweep_figures_of_the_reanalysed_runs(tmp_path):
     """Two runs that differ in network size: the size is the figure's axis, the table has it."""
-    from sim.store import write_run
-    from tests.test_figures_network import synthetic_run
-
     import csv
     import json
+
+    from sim.store import write_run
+    from tests.test_figures_network import synthetic_run
 
     script = load_script("reanalyse_ictal")
     for name, n_exc in (("a", 400), ("b", 300)):
@@ -183,3 +183,18 @@ def test_ltp_activation_scan_sets_the_activation_it_is_given(monkeypatch, capsys
     assert script.main(["lfs", "0.5", "--set", "plasticity.no_such_key=1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "plasticity.no_such_key" in err[0]
+
+
+def test_long_discharges_counts_per_group(monkeypatch, tmp_path, capsys):
+    import numpy as np
+
+    script = load_script("long_discharges")
+    (tmp_path / "sweep.csv").write_text("run_id,dose\na,0\nb,0\nc,400\n")
+    stored = {"a": [0.5, 2.0, 4.1], "b": [0.6], "c": []}
+    monkeypatch.setattr(script, "durations", lambda run: np.array(stored[run.name]))
+    assert script.main([str(tmp_path), "--by", "dose", "--min-s", "2"]) == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [[c.strip() for c in r] for r in rows] == [["0", "1 / 2", "2, 0", "4.1, 0.6"],
+                                                      ["400", "0 / 1", "0", "0.0"]]
+    assert script.main([str(tmp_path), "--by", "nope"]) == 2
+    assert script.main([str(tmp_path / "missing"), "--by", "dose"]) == 2

@@ -80,8 +80,8 @@ def test_high_k_makes_recurrent_interictal_discharges(runs):
 def test_burst_ahp_turns_zero_mg_firing_into_brief_interictal_discharges(runs):
     """With the burst AHP on (2 nS per spike, 300 ms) the 0 Mg2+ network bursts instead of holding
     a high state: brief discharges every 0.5-5 s (README, Seizures: experiments/burst_ahp.toml
-    measured 0.53-0.58 s discharges every ~1.5 s over 3 seeds). Without it (the default) the first
-    30 s are one sustained high state."""
+    measured discharges of 0.53-0.87 s every 1.5-2.0 s over 3 seeds of 120 s; without it they
+    last 6.6-10.1 s)."""
     s = runs("burst_ahp", **{"network.burst_ahp_b_nS": 2.0, "network.burst_ahp_tau_ms": 300.0,
                              "protocol.duration_s": 30.0})
     assert not s["runaway"]
