@@ -474,6 +474,12 @@ class AnalysisConfig(Section):
     # steady state (tonic firing), and its own level stays the baseline. Assumed: 20 Hz, well
     # above any resting rate of the shipped configs and far below event rates.
     burst_baseline_max_hz: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = _BURSTS.burst_baseline_max_hz
+    # A control period for the baseline: when set, the baseline is the low percentile of the rate
+    # from the end of the warm-up to this time (s) only, and the cap above does not apply. For
+    # protocols that start in normal ACSF (a Mg2+ wash-out): their background firing before the
+    # wash-out sets the threshold, so it is not read as part of the first seizure. Unset = the
+    # whole record (every shipped config but configs/seizure_mg_washout.toml).
+    burst_baseline_until_s: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = None
     # Threshold = max(factor x baseline, baseline + min_excess). Assumed; population-rate
     # threshold detection as in Bakkum et al. 2014 (docs/literature.md §4).
     burst_threshold_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = _BURSTS.burst_threshold_factor
@@ -570,6 +576,19 @@ class Config(Section):
             if tau_s * 1e3 < 10 * dt_ms:
                 raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "
                                  f"({10 * dt_ms * 1e-3:g} s), got {tau_s:g}")
+        if self.network.burst_ahp_tau_ms < 10 * dt_ms:
+            raise ValueError(f"network.burst_ahp_tau_ms must be >= 10 x simulation.dt_ms "
+                             f"({10 * dt_ms:g} ms), got {self.network.burst_ahp_tau_ms:g}")
+        until = self.analysis.burst_baseline_until_s
+        duration = getattr(self.protocol, "duration_s", None)
+        if until is not None and (until <= self.analysis.warmup_s
+                                  or (duration is not None and until > duration)):
+            raise ValueError(f"analysis.burst_baseline_until_s must be after analysis.warmup_s "
+                             f"({self.analysis.warmup_s:g} s) and within the run "
+                             f"(protocol.duration_s {duration:g} s), got {until:g}"
+                             if duration is not None else
+                             f"analysis.burst_baseline_until_s must be after analysis.warmup_s "
+                             f"({self.analysis.warmup_s:g} s), got {until:g}")
         # the LTP preparation integrates these with forward Euler too (sim.protocols.ltp)
         for key in ("tau_ca_ms", "tau_nmda_ms", "tau_recovery_ms", "tau_ca_slow_ms"):
             tau_ms = getattr(self.plasticity, key)

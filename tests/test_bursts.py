@@ -189,6 +189,31 @@ def test_bad_parameters_are_refused():
 
 
 # --------------------------------------------------------------------------- config
+def test_baseline_from_a_control_period():
+    """A Mg2+ wash-out: 20 s of asynchronous firing at 14 Hz in normal ACSF, then post-ictal-like
+    silence at 0.2 Hz with a 15 s seizure at 170 Hz from 60 s. Over the whole record the low
+    percentile is the silence's, so the 14 Hz control period lies above the threshold and joins
+    the seizure's count; with the control period as the baseline it does not."""
+    r = rect_rate(120.0, [(0.0, 20.0, 14.0), (60.0, 75.0, 170.0)], base=0.2)
+    whole = detect_bursts(r, BIN, P(**RAW))
+    assert whole.threshold_hz == pytest.approx(5.2) and whole.n == 2
+    assert whole.start_s[0] == pytest.approx(0.0)  # the control period is an "event"
+    b = detect_bursts(r, BIN, P(burst_baseline_until_s=20.0, **RAW))
+    assert b.baseline_hz == pytest.approx(14.0) and b.threshold_hz == pytest.approx(42.0)
+    assert b.n == 1
+    np.testing.assert_allclose([b.start_s[0], b.duration_s[0]], [60.0, 15.0], atol=BIN / 2)
+    # the window is counted from the record's own start (after the warm-up)
+    late = detect_bursts(r[2000:], BIN, P(burst_baseline_until_s=20.0, **RAW), t_start_s=2.0)
+    assert late.baseline_hz == pytest.approx(14.0) and late.n == 1
+    with pytest.raises(ValueError, match="burst_baseline_until_s"):
+        detect_bursts(r[2000:], BIN, P(burst_baseline_until_s=1.0, **RAW), t_start_s=2.0)
+    # the config refuses a control period inside the warm-up or beyond the run
+    with pytest.raises(ConfigError, match="analysis.burst_baseline_until_s"):
+        resolve({"analysis": {"burst_baseline_until_s": 1.0}})
+    with pytest.raises(ConfigError, match="analysis.burst_baseline_until_s"):
+        resolve({"analysis": {"burst_baseline_until_s": 30.0}, "protocol": {"duration_s": 20.0}})
+
+
 def test_analysis_keys_live_in_the_config():
     cfg = resolve({"analysis": {"burst_merge_gap_ms": 20, "ictal_min_duration_s": 10.0}})
     assert cfg.analysis.burst_merge_gap_ms == 20.0

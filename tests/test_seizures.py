@@ -89,3 +89,17 @@ def test_burst_ahp_turns_zero_mg_firing_into_brief_interictal_discharges(runs):
     assert s["mean_burst_duration_s"] < 1.0
     assert 0.5 <= s["mean_interburst_interval_s"] <= 5.0
     assert s["k_o_peak_mM"] < 8.0  # the bursts leave [K+]o below ictal levels
+
+
+def test_mg_washout_dates_the_first_seizure_after_the_washout_starts(runs):
+    """configs/seizure_mg_washout.toml: 1.2 mM Mg2+ for 20 s, then a 60 s ramp to 0. The network
+    fires asynchronously at ~14 Hz before the wash-out; the control-period baseline
+    (analysis.burst_baseline_until_s = 20) keeps that firing out of the first seizure, whose onset
+    is then a measurement (README, Seizures: 57.1 s at seed 1, where the rate, creeping up as Mg2+
+    falls, crosses 3x the control rate; it used to be merged into a 0-88.7 s "event")."""
+    s = runs("washout", "seizure_mg_washout", **{"protocol.duration_s": 100.0})
+    assert s["ictal_event_count"] >= 1 and not s["runaway"]
+    assert 30.0 <= s["time_to_first_ictal_s"] <= 80.0  # after the ramp began, before it ends
+    run = read_run(s["_dir"])
+    assert run.analysis["events/start_s"][0] > 20.0  # nothing detected in normal ACSF
+    assert s["baseline_rate_hz"] > 5.0  # the control period's asynchronous firing

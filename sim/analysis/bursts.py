@@ -8,7 +8,9 @@ Pipeline (parameters: :class:`BurstParams`, the ``[analysis]`` keys of a config)
       -> baseline b = the ``burst_baseline_percentile``-th percentile of s, at most
          ``burst_baseline_max_hz`` if s rests below that for >= 1 s somewhere (a run that spends
          > 90 % of its time in one ictal event has no low percentile: its baseline would be the
-         event's own rate); a record that never rests keeps its own level (a steady state)
+         event's own rate); a record that never rests keeps its own level (a steady state).
+         With ``burst_baseline_until_s`` set, b is the same percentile of s over the record up to
+         that time only (a control period, e.g. before a Mg2+ wash-out), not capped
       -> threshold  = max(burst_threshold_factor * b, b + burst_min_excess_hz)
       -> stretches where s > threshold
       -> stretches separated by gaps <= ``burst_merge_gap_ms`` merged into one event
@@ -76,6 +78,7 @@ class BurstParams:
     burst_smooth_ms: float = 10.0
     burst_baseline_percentile: float = 10.0
     burst_baseline_max_hz: float = 20.0
+    burst_baseline_until_s: float | None = None
     burst_threshold_factor: float = 3.0
     burst_min_excess_hz: float = 5.0
     burst_min_duration_ms: float = 20.0
@@ -368,11 +371,18 @@ def _runaway(smoothed: np.ndarray, raw: np.ndarray, bin_s: float, t_start_s: flo
     return False, float("nan")
 
 
-def _baseline(smoothed: np.ndarray, bin_s: float, p: BurstParams) -> float:
+def _baseline(smoothed: np.ndarray, bin_s: float, p: BurstParams, t_start_s: float = 0.0) -> float:
     """The low percentile of the smoothed rate; capped at ``burst_baseline_max_hz`` only when the
     record rests below the cap for ``_RUNAWAY_REST_S`` somewhere (a run mostly inside one event).
     A record that never rests is a steady state, not an event: its own level stays the baseline,
-    so a tonic 90 Hz state is not read as one run-long seizure."""
+    so a tonic 90 Hz state is not read as one run-long seizure. With ``burst_baseline_until_s``
+    the percentile is of the control period before it (from ``t_start_s``), as it is."""
+    if p.burst_baseline_until_s is not None:
+        n = min(int(np.floor((p.burst_baseline_until_s - t_start_s) / bin_s + _EPS)), smoothed.size)
+        if n < 1:
+            raise ValueError(f"burst_baseline_until_s ({p.burst_baseline_until_s:g} s) must be "
+                             f"after the start of the analysed record ({t_start_s:g} s)")
+        return float(np.percentile(smoothed[:n], p.burst_baseline_percentile))
     baseline = float(np.percentile(smoothed, p.burst_baseline_percentile))
     if baseline <= p.burst_baseline_max_hz:
         return baseline
@@ -395,7 +405,7 @@ def detect_bursts(
     if not np.all(np.isfinite(raw)):
         raise ValueError("rate_hz contains NaN or inf")
     smoothed = smooth_rate(raw, bin_s, p.burst_smooth_ms)
-    baseline = _baseline(smoothed, bin_s, p) if raw.size else 0.0
+    baseline = _baseline(smoothed, bin_s, p, t_start_s) if raw.size else 0.0
     threshold = max(p.burst_threshold_factor * baseline, baseline + p.burst_min_excess_hz)
     runaway, onset = _runaway(smoothed, raw, bin_s, t_start_s, p)
     if runaway or raw.size == 0:
