@@ -86,8 +86,11 @@ def figures(table: list[dict[str, object]], source: Path, folder: Path,
     if not axes:
         swept = [k for k in swept if len({row[k] for row in table}) > 1]
     metrics = [k for k in table[0] if k not in swept and k != "run"]
+    manifest = source / "sweep.json"  # the experiment's own [figures] panels, if it chose them
+    chosen = (json.loads(manifest.read_text()).get("figure_metrics") if manifest.is_file()
+              else None)
     return plot_sweep(SweepTable(swept=swept, metrics=metrics, rows=table, axes=axes), folder,
-                      title=f"{source.name} (re-analysed)")
+                      title=f"{source.name} (re-analysed)", metrics=chosen)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -268,3 +268,29 @@ def test_a_huge_two_seed_interval_is_cut_at_the_axis_not_squashing_the_panel():
     calm = [dict(r, burst_rate_hz=0.2 + 0.01 * r[SEED]) for r in rows]
     _panel(ax, calm, "burst_rate_hz", x, [(0,), (100,), (200,)], True, None, [None])
     assert not ax.texts
+
+
+def test_an_experiment_chooses_its_panels(tmp_path):
+    """``[figures] metrics`` in an experiment file: only those panels, in that order (the burst
+    AHP experiments leave out the ictal panels, which read trains of brief bursts as seizures)."""
+    from sim.errors import ConfigError
+
+    base = tmp_path / "base.toml"
+    base.write_text('[experiment]\nprotocol = "epileptiform"\n')
+    exp = tmp_path / "e.toml"
+    exp.write_text('extends = "base.toml"\n[sweep]\n"drug.dose_mg_per_kg" = [0, 100, 400]\n'
+                   '[figures]\nmetrics = ["burst_rate_hz", "glycine_uM"]\n')
+    experiment = load_experiment(exp)
+    assert experiment.figure_metrics == ("burst_rate_hz", "glycine_uM")
+    assert experiment.manifest()["figure_metrics"] == ["burst_rate_hz", "glycine_uM"]
+    table = mechanism_table()
+    plot_sweep(table, tmp_path / "f", metrics=experiment.figure_metrics)
+    header = md_rows(tmp_path / "f" / "dose_response.md")[0]
+    assert header == ["milacemide dose (mg/kg)", "condition", "seeds", "burst rate (Hz)",
+                      "extracellular glycine (µM)"]
+    for bad, match in (('metrics = ["no_such_metric"]', "unknown metric 'no_such_metric'"),
+                       ("metrics = []", "non-empty list"), ('panels = ["x"]', "one key")):
+        exp.write_text('extends = "base.toml"\n[sweep]\n"drug.dose_mg_per_kg" = [0, 100]\n'
+                       f"[figures]\n{bad}\n")
+        with pytest.raises(ConfigError, match=match):
+            load_experiment(exp)

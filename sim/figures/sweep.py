@@ -398,7 +398,9 @@ def _stem(x: Factor) -> str:
     return f"{_short(x.key)}_response"
 
 
-def _metrics(table: SweepTable) -> list[str]:
+def _metrics(table: SweepTable, chosen: Sequence[str] | None = None) -> list[str]:
+    if chosen:  # an experiment's [figures] metrics, in its order: only those
+        return numeric_metrics(table, [m for m in chosen if m in table.metrics])
     wanted = [m.name for m in catalogue.catalogue().values() if m.panel and m.name in table.metrics]
     if "runaway" in wanted and not any(r.get("runaway") is True for r in table.rows):
         wanted.remove("runaway")
@@ -410,13 +412,15 @@ def _metrics(table: SweepTable) -> list[str]:
     return metrics
 
 
-def plot_sweep(table: SweepTable, folder: Path, title: str = "") -> list[Path]:
+def plot_sweep(table: SweepTable, folder: Path, title: str = "",
+               metrics: Sequence[str] | None = None) -> list[Path]:
     """The sweep's figures into ``folder`` (each with a ``.md`` table beside it); [] when nothing
-    varies but seeds."""
+    varies but seeds. ``metrics``: the panels (an experiment's ``[figures] metrics``); default
+    the catalogue's panel metrics that the runs report."""
     x, hue, rest, pooled = choose_factors(table)
     if x is None or not table.rows:
         return []
-    metrics = _metrics(table)
+    metrics = _metrics(table, metrics)
     frequencies = _frequency_columns(table)
     if not metrics and not frequencies:
         return []

@@ -37,6 +37,7 @@ Rules:
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import itertools
 import json
@@ -53,6 +54,7 @@ from sim.errors import ConfigError, InputError
 
 SWEEP = "sweep"
 CLUSTER = "cluster"
+FIGURES = "figures"
 ZIP = "zip"
 #: The key that numbers replicates; figures average over it.
 SEED_KEY = "simulation.seed"
@@ -111,6 +113,27 @@ class ClusterConfig(BaseModel):
         return self.processes if self.processes is not None else self.cores
 
 
+def _figure_metrics(table: Any) -> tuple[str, ...]:
+    """The ``[figures]`` table: ``metrics``, a list of metric names (sim.metrics) to draw."""
+    from sim.metrics import catalogue
+
+    if not isinstance(table, Mapping) or set(table) != {"metrics"}:
+        raise ConfigError(f"{FIGURES}: expected a table with one key, metrics = [\"name\", ...] "
+                          f"(the metrics to draw), got {table!r}")
+    names = table["metrics"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{FIGURES}.metrics: expected a non-empty list of metric names, e.g. "
+                          f"[\"n_bursts\", \"k_o_peak_mM\"], got {names!r}")
+    known = catalogue()
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ", e.g. 'n_bursts'"
+            raise ConfigError(f"{FIGURES}.metrics: unknown metric {name!r} (expected a metric "
+                              f"name of summary.json{hint})")
+    return tuple(names)
+
+
 def _cluster_config(table: Any) -> ClusterConfig:
     if not isinstance(table, Mapping):
         raise ConfigError(f"cluster must be a table, got {table!r}")
@@ -157,6 +180,8 @@ class Experiment:
     points: tuple[GridPoint, ...]
     cluster: ClusterConfig | None = None
     overrides: tuple[tuple[str, Any], ...] = field(default=())
+    #: ``[figures] metrics``: the panels of the sweep figures, in order (None: the catalogue's)
+    figure_metrics: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -186,6 +211,7 @@ class Experiment:
                      for a in self.axes],
             "runs": [{"run_id": p.run_id, **p.values} for p in self.points],
             "cluster": self.cluster.model_dump(exclude_none=True) if self.cluster else None,
+            "figure_metrics": list(self.figure_metrics) if self.figure_metrics else None,
         }
 
 
@@ -299,6 +325,8 @@ def load_experiment(
     raw = load_raw(path)
     sweep_table = raw.pop(SWEEP, None)
     cluster_table = raw.pop(CLUSTER, None)
+    figures_table = raw.pop(FIGURES, None)
+    figure_metrics = _figure_metrics(figures_table) if figures_table is not None else None
     if sweep_table is None and not sweep_overrides:
         raise InputError(f"{path}: no [sweep] table (an experiment lists values to sweep, e.g. "
                          "[sweep] \"simulation.seed\" = [1, 2, 3]); for one config use "
@@ -322,7 +350,7 @@ def load_experiment(
 
     points = expand(base, axes)
     return Experiment(path=path, base=base, axes=axes, points=points, cluster=cluster,
-                      overrides=parsed)
+                      overrides=parsed, figure_metrics=figure_metrics)
 
 
 def expand(base: Config, axes: Sequence[Axis]) -> tuple[GridPoint, ...]:

@@ -261,7 +261,8 @@ def _finish(experiment: Experiment, layout: SweepLayout, report: SweepReport, qu
     try:
         description = experiment.base.experiment.description
         title = f"{experiment.name}: {description}" if description else experiment.name
-        report.figures = plot_sweep(table, layout.figures, title=title)
+        report.figures = plot_sweep(table, layout.figures, title=title,
+                                    metrics=experiment.figure_metrics)
     except Exception as exc:  # noqa: BLE001 - the runs and the table are done; say, don't lose them
         print(f"milasim: warning: the sweep figures could not be drawn ({type(exc).__name__}: "
               f"{exc}); sweep.csv is complete", file=sys.stderr)
