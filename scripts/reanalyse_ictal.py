@@ -39,8 +39,9 @@ CONDITIONS = {
     "network.n_exc": lambda c: c.network.n_exc,
 }
 
-#: (swept keys, axes, run id -> its grid values), see :func:`sweep_grid`
-Grid = tuple[list[str], list[tuple[str, ...]], dict[str, dict]]
+#: (swept keys, axes, run id -> its grid values, the experiment's figure panels or None), see
+#: :func:`sweep_grid`
+Grid = tuple[list[str], list[tuple[str, ...]], dict[str, dict], list[str] | None]
 
 
 def sweep_grid(folder: Path) -> Grid:
@@ -48,14 +49,15 @@ def sweep_grid(folder: Path) -> Grid:
     without one, the usual conditions (dose, seed, bath, size) read from each run's config."""
     path = folder / "sweep.json"
     if not path.is_file():
-        return list(CONDITIONS), [], {}
+        return list(CONDITIONS), [], {}, None
     grid = json.loads(path.read_text())
     runs = {r["run_id"]: {k: v for k, v in r.items() if k != "run_id"} for r in grid["runs"]}
-    return list(grid["swept_keys"]), [tuple(a["keys"]) for a in grid["axes"]], runs
+    return (list(grid["swept_keys"]), [tuple(a["keys"]) for a in grid["axes"]], runs,
+            grid.get("figure_metrics"))
 
 
 def rows(folder: Path, changes: dict[str, float], grid: Grid) -> list[dict[str, object]]:
-    swept, _, grid_runs = grid
+    swept, _, grid_runs, _ = grid
     out = []
     for path in sorted(folder.rglob("run.h5")):
         run_id = path.parent.name
@@ -82,13 +84,10 @@ def figures(table: list[dict[str, object]], source: Path, folder: Path,
             grid: Grid) -> list[Path]:
     """The sweep figures of the re-analysed rows, with the sweep's own axes (``sweep.json``) or,
     without one, the conditions that vary."""
-    swept, axes, _ = grid
+    swept, axes, _, chosen = grid
     if not axes:
         swept = [k for k in swept if len({row[k] for row in table}) > 1]
     metrics = [k for k in table[0] if k not in swept and k != "run"]
-    manifest = source / "sweep.json"  # the experiment's own [figures] panels, if it chose them
-    chosen = (json.loads(manifest.read_text()).get("figure_metrics") if manifest.is_file()
-              else None)
     return plot_sweep(SweepTable(swept=swept, metrics=metrics, rows=table, axes=axes), folder,
                       title=f"{source.name} (re-analysed)", metrics=chosen)
 

@@ -571,24 +571,21 @@ class Config(Section):
                 f"simulation.dt_ms must be <= {limit:g} (a tenth of the {TAU_AMPA_MS:g} ms AMPA "
                 f"decay, the fastest time constant), got {dt_ms:g}"
             )
-        for key in ("depression_tau_rec_s", "adaptation_tau_s"):
-            tau_s = getattr(self.network, key)
-            if tau_s * 1e3 < 10 * dt_ms:
+        # (key, its unit, milliseconds per unit)
+        for key, unit, ms in (("depression_tau_rec_s", "s", 1e3), ("adaptation_tau_s", "s", 1e3),
+                              ("burst_ahp_tau_ms", "ms", 1.0)):
+            tau = getattr(self.network, key)
+            if tau * ms < 10 * dt_ms:
                 raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "
-                                 f"({10 * dt_ms * 1e-3:g} s), got {tau_s:g}")
-        if self.network.burst_ahp_tau_ms < 10 * dt_ms:
-            raise ValueError(f"network.burst_ahp_tau_ms must be >= 10 x simulation.dt_ms "
-                             f"({10 * dt_ms:g} ms), got {self.network.burst_ahp_tau_ms:g}")
+                                 f"({10 * dt_ms / ms:g} {unit}), got {tau:g}")
         until = self.analysis.burst_baseline_until_s
         duration = getattr(self.protocol, "duration_s", None)
         if until is not None and (until <= self.analysis.warmup_s
                                   or (duration is not None and until > duration)):
+            within = (f" and within the run (protocol.duration_s {duration:g} s)"
+                      if duration is not None else "")
             raise ValueError(f"analysis.burst_baseline_until_s must be after analysis.warmup_s "
-                             f"({self.analysis.warmup_s:g} s) and within the run "
-                             f"(protocol.duration_s {duration:g} s), got {until:g}"
-                             if duration is not None else
-                             f"analysis.burst_baseline_until_s must be after analysis.warmup_s "
-                             f"({self.analysis.warmup_s:g} s), got {until:g}")
+                             f"({self.analysis.warmup_s:g} s){within}, got {until:g}")
         # the LTP preparation integrates these with forward Euler too (sim.protocols.ltp)
         for key in ("tau_ca_ms", "tau_nmda_ms", "tau_recovery_ms", "tau_ca_slow_ms"):
             tau_ms = getattr(self.plasticity, key)
