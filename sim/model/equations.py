@@ -98,8 +98,8 @@ I_glyr = g_glyr_nS * nS * (glyr_before + (glyr_after - glyr_before) * washed_in)
 # seizure-like event it grows to several times the leak (see the README's Results). The burst
 # AHP (g_bahp, closing in a few hundred ms; off unless network.burst_ahp_b_nS > 0) is a faster
 # one: it ends a burst of spikes and, with strong recurrent excitation, turns sustained firing
-# into population bursts. Both AHPs and
-# the K+ leak reverse at E_K, which the ions group computes from [K+]o.
+# into population bursts. Both AHPs and the K+ leak reverse at E_K, which the ions group
+# computes from [K+]o.
 ADAPTATION = """
 dg_ahp/dt = -g_ahp / (tau_adapt_s * second) : siemens
 dg_bahp/dt = -g_bahp / (tau_bahp_ms * ms) : siemens
