@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 #: Settings: the zipped keys of experiments/numerics*.toml, in this order (those a sweep has).
-SETTING_KEYS = ("simulation.dt_ms", "simulation.precision", "network.integration")
+SETTING_KEYS = ("simulation.dt_ms", "simulation.precision", "network.integration",
+                "simulation.ion_dt_ms")
 #: The metrics judged: the seizure metrics of the epileptiform protocol, and the LTP protocol's.
 METRICS = ("rate_exc_hz", "rate_inh_hz", "ictal_event_count", "mean_ictal_duration_s",
            "k_o_peak_mM", "interictal_discharge_rate_hz", "synchrony_chi", "mean_g_nmda_exc_nS",

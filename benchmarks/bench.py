@@ -889,10 +889,12 @@ def measured_command(cmd: Sequence[str], poll_s: float = 0.05) -> dict[str, floa
 
 
 def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[int] = (1, 2),
-                       threads_s: float = 30.0) -> dict[str, Any]:
+                       threads_s: float = 30.0, every_step: bool = True) -> dict[str, Any]:
     """The seizure network (configs/epileptiform.toml, 0 Mg2+) end to end through ``milasim run``
     (simulation, analysis, run.h5, figures), warm build: simulated s per CPU s, peak memory,
-    run.h5 vs the raw spike arrays; then ``simulation.threads`` 1 vs 2 on a shorter run."""
+    run.h5 vs the raw spike arrays; with ``every_step`` the same run with the ion system stepped
+    at every simulation step (``simulation.ion_dt_ms = 0``, milasim <= 0.7.1) beside it; then
+    ``simulation.threads`` 1 vs 2 on a shorter run."""
     import h5py
 
     milasim = [sys.executable, "-m", "sim"]
@@ -901,20 +903,29 @@ def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[in
         return measured_command([*milasim, "run", str(SEIZURE_CONFIG), "--quiet", "--out",
                                  str(out), "--set", f"protocol.duration_s={seconds}", *extra])
 
-    # warm the build (and the threads=2 build) so that no compile is measured
+    every = ("--set", "simulation.ion_dt_ms=0")
+    # warm the builds (threads=2, the every-step ion clock) so that no compile is measured
     for n in threads:
         run(workdir / f"warm{n}", 1.0, "--set", f"simulation.threads={n}")
-    long = run(workdir / "long", duration_s)
-    result: dict[str, Any] = {"duration_s": duration_s, **long}
-    if long["exit_code"] == 0:
-        path = workdir / "long" / "run.h5"
-        with h5py.File(path, "r") as f:
-            n_spikes = sum(f[f"spikes/{p}/node_ids"].shape[0] for p in f["spikes"])
-        summary = json.loads((workdir / "long" / "summary.json").read_text())
-        result.update(spikes=n_spikes, raw_spike_mb=n_spikes * 12 / 2**20,
-                      run_h5_mb=path.stat().st_size / 2**20,
-                      sim_s_per_cpu_s=duration_s / long["cpu_s"],
-                      ictal_event_count=summary.get("ictal_event_count"))
+    if every_step:
+        run(workdir / "warm_every_step", 1.0, *every)
+
+    def measured(name: str, *extra: str) -> dict[str, Any]:
+        r = run(workdir / name, duration_s, *extra)
+        if r["exit_code"] == 0:
+            path = workdir / name / "run.h5"
+            with h5py.File(path, "r") as f:
+                n_spikes = sum(f[f"spikes/{p}/node_ids"].shape[0] for p in f["spikes"])
+            summary = json.loads((workdir / name / "summary.json").read_text())
+            r.update(spikes=n_spikes, raw_spike_mb=n_spikes * 12 / 2**20,
+                     run_h5_mb=path.stat().st_size / 2**20,
+                     sim_s_per_cpu_s=duration_s / r["cpu_s"],
+                     ictal_event_count=summary.get("ictal_event_count"))
+        return r
+
+    result: dict[str, Any] = {"duration_s": duration_s, **measured("long")}
+    if every_step:
+        result["every_step"] = measured("long_every_step", *every)
     result["threads"] = {}
     for n in threads:
         r = run(workdir / f"threads{n}", threads_s, "--set", f"simulation.threads={n}")
@@ -929,30 +940,52 @@ def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[in
 NUMERICS_EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "numerics.toml"
 
 
-def numerics_settings(path: Path = NUMERICS_EXPERIMENT) -> list[dict[str, Any]]:
+ION_CLOCK_EXPERIMENT = NUMERICS_EXPERIMENT.with_name("numerics_ion_clock.toml")
+
+
+def numerics_settings(path: Path = NUMERICS_EXPERIMENT,
+                      ion_clock: Path | None = ION_CLOCK_EXPERIMENT) -> list[dict[str, Any]]:
     """The settings of the numerics study: its zipped keys, one dict per setting, in order (the
-    first is the reference: today's defaults)."""
+    first is the reference: today's defaults); then each ion step of the ion-clock study but its
+    first (the simulation step, the default build)."""
     import tomllib
 
-    (zipped,) = tomllib.loads(path.read_text())["sweep"]["zip"]
+    doc = tomllib.loads(path.read_text())
+    (zipped,) = doc["sweep"]["zip"]
     keys = list(zipped)
-    return [dict(zip(keys, values)) for values in zip(*(zipped[k] for k in keys))]
+    settings = [dict(zip(keys, values)) for values in zip(*(zipped[k] for k in keys))]
+    if ion_clock is not None:
+        steps = tomllib.loads(ion_clock.read_text())["sweep"]["simulation.ion_dt_ms"]
+        settings += [{"simulation.ion_dt_ms": step} for step in steps[1:]]
+    return settings
+
+
+def numerics_pins(path: Path = NUMERICS_EXPERIMENT) -> dict[str, Any]:
+    """The study's fixed keys (its ``[simulation]`` table: the every-step ion clock the study was
+    run with), given to every setting's run unless the setting sets the key itself."""
+    import tomllib
+
+    return {f"simulation.{k}": v
+            for k, v in tomllib.loads(path.read_text()).get("simulation", {}).items()}
 
 
 def bench_numerics(workdir: Path, duration_s: float, *,
                    settings: Sequence[Mapping[str, Any]] | None = None,
-                   study: Path | None = None) -> dict[str, Any]:
-    """CPU cost of each numerical setting of experiments/numerics.toml: one ``milasim run`` of the
-    seizure network per setting (warm build), CPU time of it and its children, and the ratio to
-    the reference setting; with ``study`` (the numerics sweep's folder, if it was run), each
-    setting's accuracy verdict from benchmarks/accuracy.py beside it."""
+                   study: Path | Sequence[Path] | None = None) -> dict[str, Any]:
+    """CPU cost of each numerical setting of experiments/numerics.toml (and of the ion clock): one
+    ``milasim run`` of the seizure network per setting (warm build), CPU time of it and its
+    children, and the ratio to the reference setting; with ``study`` (the numerics sweeps'
+    folders, those that were run), each setting's accuracy verdict from benchmarks/accuracy.py
+    beside it."""
     from benchmarks import accuracy
 
     settings = list(settings if settings is not None else numerics_settings())
     milasim = [sys.executable, "-m", "sim", "run", str(SEIZURE_CONFIG), "--quiet"]
     rows = []
+    pins = numerics_pins()
     for k, setting in enumerate(settings):
-        sets = [a for key, value in setting.items() for a in ("--set", f"{key}={value}")]
+        sets = [a for key, value in {**pins, **setting}.items()
+                for a in ("--set", f"{key}={value}")]
         warm = measured_command([*milasim, "--out", str(workdir / f"warm{k}"), *sets,
                                  "--set", "protocol.duration_s=0.5"])
         run = measured_command([*milasim, "--out", str(workdir / f"run{k}"), *sets,
@@ -964,11 +997,15 @@ def bench_numerics(workdir: Path, duration_s: float, *,
         row["cpu_ratio"] = (row["cpu_s"] / reference if reference and row["exit_code"] == 0
                             else None)
     out: dict[str, Any] = {"duration_s": duration_s, "rows": rows, "study": None}
-    if study is not None and (Path(study) / "sweep.csv").is_file():
-        found, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(Path(study)))
-        verdicts = {" ".join(setting): {
+    studies = [] if study is None else [study] if isinstance(study, (str, Path)) else list(study)
+    folders = [Path(s) for s in studies if (Path(s) / "sweep.csv").is_file()]
+    verdicts = {}
+    for folder in folders:
+        found, metrics, stats = accuracy.accuracy_table(accuracy.read_rows(folder))
+        verdicts.update({" ".join(setting): {
             "seeds": stats[setting]["_runs"]["n"],
             "largest_diff_in_sd": accuracy.largest_difference(stats, setting, metrics)}
-            for setting in found}
-        out["study"] = {"folder": str(study), "verdicts": verdicts}
+            for setting in found})
+    if folders:
+        out["study"] = {"folder": ", ".join(map(str, folders)), "verdicts": verdicts}
     return out

@@ -46,8 +46,10 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
     # factor read by every neuron (linked variables, set before any synapse refers to the
     # neurons), every spike releasing K+ into it
     n_cells = sizes["exc"] + sizes["inh"]  # (brian2's star import shadows the builtin sum)
+    ion_dt_ms = structure.get("ion_dt_ms")  # the ion clock (simulation.ion_dt_ms), if set
     ions = NeuronGroup(1, eqs.ION_EQUATIONS, method="euler", name="ions",
-                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV})
+                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eqs.EK_SLOPE_MV},
+                       **({} if ion_dt_ms is None else {"dt": ion_dt_ms * ms}))
     ions.run_regularly(eqs.IONS_UPDATE, when="start", name="ions_update")
     groups = {}
     for pop, n in sizes.items():
@@ -55,7 +57,9 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         namespace = eqs.namespace(pop)
         namespace.update(g_L=cell["g_L_nS"] * nS, leak_cv=structure["leak_cv"],
                          V_th0=cell["V_th_mV"] * mV, th_sd=structure["threshold_sd_mV"] * mV)
-        G = NeuronGroup(n, eqs.neuron_equations(linked_ions=True), threshold=eqs.THRESHOLD,
+        G = NeuronGroup(n, eqs.neuron_equations(linked_ions=True,
+                                                stored_pump=ion_dt_ms is not None),
+                        threshold=eqs.THRESHOLD,
                         reset=eqs.RESET,
                         refractory=eqs.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
                         method=structure.get("method", "euler"), namespace=namespace,
@@ -65,6 +69,8 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
         G.v = "E_L + rand() * (v_th - E_L)"
         G.x_res = 1
         eqs.link_ions(G, ions)
+        if ion_dt_ms is not None:
+            eqs.store_pump_rate(G, ion_dt_ms * ms)
         groups[pop] = G
 
     synapses = {}
@@ -82,8 +88,7 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
     k_links = []
     for pop, G in groups.items():
         kout = Synapses(G, ions, model=f"{eqs.K_RELEASE_MODEL}\n"
-                        f"pump_total_{pop}_post = pump_pre : 1 (summed)\n"
-                        f"na_total_{pop}_post = na_in_pre : 1 (summed)",
+                        f"pump_total_{pop}_post = pump_pre : 1 (summed)",
                         on_pre=eqs.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
                         name=f"kout_{pop}")
         kout.connect(i=np.arange(len(G)), j=np.zeros(len(G), dtype=int))
@@ -105,7 +110,7 @@ def build_and_run(structure, params, rng_seed, record_all_up_to, traced_neurons)
     objects = {**groups, **synapses, "ions": ions}
     for key, value in params.items():
         if "." not in key:  # k_per_spike_mM: a value of both K+ release pathways
-            for link in k_links[::2]:
+            for link in k_links:
                 setattr(link, key, value)
             continue
         obj, var = key.split(".")

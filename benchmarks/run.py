@@ -15,9 +15,10 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
    (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive);
 8. the seizure network (configs/epileptiform.toml) end to end through ``milasim run`` for 10 min
    (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; threads 1 vs 2;
-9. each numerical setting of experiments/numerics.toml (dt, float width, integration) on the
-   seizure network for 60 s (10 s with --quick): CPU time and its ratio to the defaults, beside
-   the setting's accuracy from the numerics study in results/numerics, if it was run.
+9. each numerical setting of experiments/numerics.toml (dt, float width, integration) and the
+   1 ms ion clock of experiments/numerics_ion_clock.toml on the seizure network for 60 s (10 s
+   with --quick): CPU time and its ratio to the defaults, beside the setting's accuracy from the
+   numerics studies in results/numerics and results/numerics_ion_clock, if they were run.
 
 ``--only 8,9`` runs the chosen sections alone.
 
@@ -264,6 +265,16 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          f"{_f(ls['raw_spike_mb'])} MiB"))
             rows.append(("run.h5 size", f"{_f(ls['run_h5_mb'])} MiB",
                          f"{ls['run_h5_mb'] / ls['raw_spike_mb']:.2f}x the raw spike arrays"))
+            every = ls.get("every_step")
+            if every and every.get("exit_code") == 0:
+                rows.append(("the same, ion system at every step (`simulation.ion_dt_ms = 0`, "
+                             "<= 0.7.1)", f"{_f(every['sim_s_per_cpu_s'])} sim s per CPU s",
+                             f"{_f(every['cpu_s'])} CPU s, {every['spikes']} spikes, "
+                             f"{every['ictal_event_count']} ictal events; default / every step "
+                             f"CPU time {ls['cpu_s'] / every['cpu_s']:.2f}x"))
+            elif every:
+                rows.append(("ion system at every step", f"exit {every['exit_code']}",
+                             every.get("stderr_tail", "")))
         else:
             rows.append(("milasim run failed", f"exit {ls['exit_code']}", ls.get("stderr_tail", "")))
         for n, r in ls.get("threads", {}).items():
@@ -400,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
             step("long_seizure", "8. long seizure run, threads 1 vs 2", bench.bench_long_seizure,
                  workdir / "long", cfg["long_s"], threads_s=cfg["threads_s"])
             step("numerics", "9. numerical settings", bench.bench_numerics,
-                 workdir / "numerics", cfg["numerics_s"], study=ROOT / "results" / "numerics")
+                 workdir / "numerics", cfg["numerics_s"],
+                 study=[ROOT / "results" / "numerics", ROOT / "results" / "numerics_ion_clock"])
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)

@@ -527,6 +527,11 @@ class SimulationConfig(Section):
     # OpenMP threads of one run's binary (1 = single-threaded, no OpenMP). Sweeps run one thread
     # per worker; more threads speed one long run up and give other, statistically equal, spikes.
     threads: Annotated[int, Field(ge=1, le=256)] = 1
+    # Step of the slow ion system (the shared [K+]o, E_K, the pump rates), ms: a whole number
+    # of dt_ms that divides the 10 ms ion trace; 0 = every simulation step (milasim <= 0.7.1).
+    # The membrane, synapses and spikes keep dt_ms; the pump rates and E_K are held for one ion
+    # step. 1 ms: 0.73x the CPU time, within the seed spread (docs/performance.md, "Ion clock").
+    ion_dt_ms: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
 
 
 class Config(Section):
@@ -571,6 +576,17 @@ class Config(Section):
                 f"simulation.dt_ms must be <= {limit:g} (a tenth of the {TAU_AMPA_MS:g} ms AMPA "
                 f"decay, the fastest time constant), got {dt_ms:g}"
             )
+        ion_dt = self.simulation.ion_dt_ms
+        if ion_dt > 0:
+            from sim.model.equations import ION_TRACE_DT_MS
+
+            steps, samples = ion_dt / dt_ms, ION_TRACE_DT_MS / ion_dt
+            if round(steps) < 1 or abs(steps - round(steps)) > 1e-9 \
+                    or abs(samples - round(samples)) > 1e-9:
+                raise ValueError(
+                    f"simulation.ion_dt_ms must be a whole number of simulation.dt_ms "
+                    f"({dt_ms:g} ms) that divides the {ION_TRACE_DT_MS:g} ms ion trace "
+                    f"(e.g. 0.5, 1, 2 or 5), or 0 for every step, got {ion_dt:g}")
         # (key, its unit, milliseconds per unit)
         for key, unit, ms in (("depression_tau_rec_s", "s", 1e3), ("adaptation_tau_s", "s", 1e3),
                               ("burst_ahp_tau_ms", "ms", 1.0)):

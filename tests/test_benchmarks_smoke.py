@@ -174,8 +174,12 @@ def test_long_seizure_section_measures_a_real_milasim_run(results):
     # the tree holds the milasim process and the binary: its sum is at least the largest one
     assert 50 < ls["peak_rss_largest_mb"] <= ls["peak_rss_tree_mb"] + 1
     assert ls["threads"]["1"]["exit_code"] == 0
+    every = ls["every_step"]  # the same run with the ion system at every step (<= 0.7.1)
+    assert every["exit_code"] == 0, every["stderr_tail"]
+    assert every["spikes"] > 0 and every["sim_s_per_cpu_s"] > 0
     text = run.render_text(run.table_rows(results))
     assert "8. seizure network" in text and "peak RSS: largest process | whole tree" in text
+    assert "ion system at every step" in text
 
 
 def test_accuracy_table_judges_each_setting_against_the_reference_spread(tmp_path, capsys):
@@ -216,7 +220,8 @@ def test_numerics_section_costs_each_setting_beside_its_accuracy(tmp_path, build
                      [0.2, "float64", "euler", 13.0, 1], [0.2, "float64", "euler", 14.0, 1]])
     settings = bench.numerics_settings()
     assert settings[0] == {"simulation.dt_ms": 0.1, "simulation.precision": "float64",
-                           "network.integration": "euler"} and len(settings) == 5
+                           "network.integration": "euler"} and len(settings) == 6
+    assert settings[-1] == {"simulation.ion_dt_ms": 1.0}  # the ion clock study (not its reference)
     with bench.environment(MILASIM_CACHE_DIR=str(build_cache)):
         nm = bench.bench_numerics(tmp_path / "work", 0.5, settings=settings[:1], study=study)
     (row,) = nm["rows"]

@@ -179,3 +179,18 @@ def test_numerical_blow_up_stops_the_run_clearly_and_keeps_the_log(tmp_path):
         execute(cfg, tmp_path)
     assert (tmp_path / "run.log").exists()
     assert not (tmp_path / "summary.json").exists() and not (tmp_path / "run.h5").exists()
+
+
+def test_the_ion_clock_is_structural_and_every_step_is_one_build():
+    """simulation.ion_dt_ms (default 1 ms) compiles a build of its own; 0 (every step) and one
+    simulation step are the same build, the every-step build of milasim <= 0.7.1."""
+    from sim.protocols.epileptiform import structure_of
+
+    cfg = small()
+    assert cfg.simulation.ion_dt_ms == 1.0
+    default = structure_of(cfg)
+    every_step = structure_of(cfg.replace({"simulation.ion_dt_ms": 0}))
+    assert default == {**every_step, "ion_dt_ms": 1.0} and "ion_dt_ms" not in every_step
+    assert structure_of(cfg.replace({"simulation.ion_dt_ms": 0.1})) == every_step
+    coarse = cfg.replace({"simulation.dt_ms": 0.2})
+    assert "ion_dt_ms" not in structure_of(coarse.replace({"simulation.ion_dt_ms": 0.2}))

@@ -114,9 +114,10 @@ ek_mV : 1
 # [K+]o (Cressman et al. 2009; the [K+]o factor is shared, from the ions group). Only the pump's
 # excess over its resting rate moves Na+ and makes current: at rest the pump balances a constant
 # Na+ leak, and its resting current is part of the leak's reversal potential.
-SODIUM = """
+PUMP_RATE = "pump_max_mM_s * pump_k / (1 + exp((na_half_mM - na_in) / na_slope_mM))"
+SODIUM = f"""
 dna_in/dt = (-3 * (pump - pump_rest_mM_s) + na_relax_per_s * (na_rest_mM - na_in)) * Hz : 1
-pump = pump_max_mM_s * pump_k / (1 + exp((na_half_mM - na_in) / na_slope_mM)) : 1
+pump = {PUMP_RATE} : 1
 I_pump = pump_pA_per_mM_s * pA * (pump - pump_rest_mM_s) : amp
 pump_k : 1
 """
@@ -163,10 +164,13 @@ EXTRASYNAPTIC_PARAMS = ("g_nmda_ext_nS", "occupancy_ext_before", "occupancy_ext_
 ION_INPUTS = ("ek_mV", "pump_k")
 
 
-def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False) -> str:
+def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
+                     stored_pump: bool = False) -> str:
     """The neuron model; with ``extrasynaptic`` the tonic extrasynaptic NMDA current joins the
     membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly);
-    with ``linked_ions`` E_K and the pump's [K+]o factor are linked variables (:func:`link_ions`)."""
+    with ``linked_ions`` E_K and the pump's [K+]o factor are linked variables (:func:`link_ions`);
+    with ``stored_pump`` the pump rate is a variable that :func:`store_pump_rate` sets on the ion
+    clock."""
     if not extrasynaptic:
         equations = NEURON_EQUATIONS
     else:
@@ -176,6 +180,10 @@ def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False) -> 
         declarations = "\n".join(f"{name} : 1 (shared, constant)" for name in EXTRASYNAPTIC_PARAMS)
         equations = "\n".join([membrane, SYNAPTIC_CURRENTS, NMDA, BATH, EXTRASYNAPTIC, ADAPTATION,
                                SODIUM, PRESYNAPTIC, RUNTIME_DECLARATIONS, declarations])
+    if stored_pump:
+        computed = f"\npump = {PUMP_RATE} : 1\n"
+        assert equations.count(computed) == 1
+        equations = equations.replace(computed, "\npump : 1\n")
     if linked_ions:
         for name in ION_INPUTS:
             plain = f"\n{name} : 1\n"
@@ -196,6 +204,17 @@ def link_ions(group, ions) -> None:
     assert len(ions) == 1, "the ions group has one element"
     for name in ION_INPUTS:  # a one-element source: brian2 indexes it with "0" (subgroups too)
         setattr(group, name, linked_var(ions, name))
+
+
+def store_pump_rate(group, dt) -> None:
+    """Compute the pump rate every ``dt`` (the ion clock, ``simulation.ion_dt_ms``), at the start
+    of the step, into the group's ``pump`` (declared by ``neuron_equations(stored_pump=True)``),
+    after the ions group has updated the pump's [K+]o factor (``order=1``). In between, [Na+]i and
+    the pump current use the held rate. At ``dt`` = the simulation step this is forward Euler's
+    own evaluation (every derivative at the state at the start of the step); at a longer step it
+    is a splitting of the slow pump from the fast membrane."""
+    group.run_regularly(f"pump = {PUMP_RATE}", dt=dt, when="start", order=1,
+                        name=f"{group.name}_pump_rate")
 
 
 def runtime_neuron_params(extrasynaptic: bool = False) -> tuple[str, ...]:
@@ -222,10 +241,17 @@ glia_rest = glia_max_mM_s / (1 + exp((glia_half_mM - k_bath_mM) / glia_slope_mM)
 pump_mean = (pump_total_exc + pump_total_inh) / n_cells : 1
 pump_total_exc : 1
 pump_total_inh : 1
-na_total_exc : 1
-na_total_inh : 1
 ek_mV : 1
 pump_k : 1
+"""
+#: Sampling of [K+]o and the mean [Na+]i, ms.
+ION_TRACE_DT_MS = 10.0
+#: Each population's summed [Na+]i, for the record only (nothing reads it back): a one-element
+#: group on the ion trace's clock, so the sum over every neuron is taken once per sample instead of
+#: once per step.
+NA_TOTALS = """
+na_total_exc : 1
+na_total_inh : 1
 """
 #: Once per step: E_K and the pump's [K+]o factor from the current [K+]o.
 IONS_UPDATE = """

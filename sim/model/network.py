@@ -25,8 +25,6 @@ RECORD_ALL_UP_TO = 20_000
 TRACED_NEURONS = 20
 #: The duration compiled into the binary; never used: every run passes its own at run time.
 NOMINAL_DURATION_S = 1.0
-#: Sampling of [K+]o and the mean [Na+]i, ms.
-ION_TRACE_DT_MS = 10.0
 
 # The event-driven drive (``network.drive_model = "event"``): the N inputs of a neuron at rate r
 # superpose to one Poisson process of rate R = N r, simulated exactly by its arrival times. Each
@@ -57,13 +55,21 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     drive_rate = structure["drive_inputs"] * structure["drive_rate_hz"]  # Hz, per neuron
     drive = structure["drive_model"] if drive_rate > 0 else None  # no drive objects at rate 0
     event_drive = drive == "event"
+    method = structure.get("method", "euler")
+    # the slow ion system's step (simulation.ion_dt_ms): absent = every simulation step
+    ion_dt_ms = structure.get("ion_dt_ms")
+    ion_clock = {} if ion_dt_ms is None else {"dt": ion_dt_ms * ms}
     groups = {}
     params: dict[str, list] = {}
     n_cells = sum(sizes.values())
     # the shared extracellular space: [K+]o, E_K and the pump's [K+]o factor (one element)
+    # (on its own clock with ion_dt_ms: its state update, E_K and the pump factor, and the sum of
+    # the pump rates into it, which runs on its target's clock)
     ions = NeuronGroup(1, eq.ION_EQUATIONS, method="euler", name="ions",
-                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eq.EK_SLOPE_MV})
+                       namespace={"n_cells": float(n_cells), "ek_slope_mV": eq.EK_SLOPE_MV},
+                       **ion_clock)
     ions.run_regularly(eq.IONS_UPDATE, when="start", name="ions_update")
+    na_totals = NeuronGroup(1, eq.NA_TOTALS, dt=eq.ION_TRACE_DT_MS * ms, name="na_totals")
     for name in eq.RUNTIME_ION_PARAMS:
         params[f"ions.{name}"] = [getattr(ions, name)]
     params["ions.K_o"] = [ions.K_o]  # starts at the bath's [K+]o (a run-time value)
@@ -75,14 +81,17 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         if event_drive:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
-            n, eq.neuron_equations(extrasynaptic, linked_ions=True)
+            n, eq.neuron_equations(extrasynaptic, linked_ions=True,
+                                   stored_pump=ion_dt_ms is not None)
             + ("\n" + DRIVE_STATE if event_drive else ""),
             threshold=eq.THRESHOLD, reset=eq.RESET,
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
             events={"drive": DRIVE_EVENT} if event_drive else None,
-            method=structure.get("method", "euler"), namespace=namespace, name=pop,
+            method=method, namespace=namespace, name=pop,
         )
         eq.link_ions(group, ions)
+        if ion_dt_ms is not None:  # each neuron's pump rate on the ion clock too
+            eq.store_pump_rate(group, ion_dt_ms * ms)
         if event_drive:  # same slot as PoissonInput: after the thresholds, before the resets
             group.run_on_event("drive", DRIVE_ON_EVENT, when="synapses")
         # per-neuron heterogeneity, drawn in C++ from the run's seed
@@ -119,12 +128,15 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     # every neuron's spikes release K+ into the shared space; its pump takes K+ back
     for pop, group in groups.items():
         kout = Synapses(group, ions, model=f"{eq.K_RELEASE_MODEL}\n"
-                        f"pump_total_{pop}_post = pump_pre : 1 (summed)\n"
-                        f"na_total_{pop}_post = na_in_pre : 1 (summed)",
+                        f"pump_total_{pop}_post = pump_pre : 1 (summed)",
                         on_pre=eq.K_RELEASE_ON_PRE, namespace={"n_cells": float(n_cells)},
                         name=f"kout_{pop}")
         kout.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
-        synapses.append(kout)
+        # a summed variable is updated on its target's clock: here every eq.ION_TRACE_DT_MS
+        na_sum = Synapses(group, na_totals, model=f"na_total_{pop}_post = na_in_pre : 1 (summed)",
+                          name=f"na_sum_{pop}")
+        na_sum.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
+        synapses += [kout, na_sum]
         params["k_per_spike_mM"] = [*params.get("k_per_spike_mM", []), kout.k_per_spike_mM]
 
     # PoissonInput takes no name= (brian2 2.9); it is named <group>_poissoninput*.
@@ -154,14 +166,17 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     outputs.update({"trace_t": (traces, "t"), "trace_g_nmda": (traces, "g_nmda"),
                     "trace_v": (traces, "v")})
     # the ion time courses: [K+]o and each population's mean [Na+]i
-    ion_trace = StateMonitor(ions, ["K_o", "na_total_exc", "na_total_inh"], record=[0],
-                             dt=ION_TRACE_DT_MS * ms, name="ion_traces")
-    monitors.append(ion_trace)
+    ion_trace = StateMonitor(ions, "K_o", record=[0], dt=eq.ION_TRACE_DT_MS * ms, name="ion_traces")
+    # after the sum of this step (a monitor's default slot, "start", comes before it): the
+    # state at time t, as K_o's sample is
+    na_trace = StateMonitor(na_totals, ["na_total_exc", "na_total_inh"], record=[0],
+                            when="end", name="na_traces")
+    monitors += [ion_trace, na_trace]
     outputs.update({"ion_t": (ion_trace, "t"), "k_o": (ion_trace, "K_o"),
-                    "na_total_exc": (ion_trace, "na_total_exc"),
-                    "na_total_inh": (ion_trace, "na_total_inh")})
+                    "na_total_exc": (na_trace, "na_total_exc"),
+                    "na_total_inh": (na_trace, "na_total_inh")})
     return BuildSpec(
-        objects=[ions, *groups.values(), *synapses, *drives, *monitors],
+        objects=[ions, na_totals, *groups.values(), *synapses, *drives, *monitors],
         duration_s=NOMINAL_DURATION_S,  # each run gives its own (Build.run(duration_s=...))
         params=params,
         outputs=outputs,

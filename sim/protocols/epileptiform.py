@@ -139,6 +139,7 @@ METRICS = (
 def structure_of(cfg: Config) -> dict[str, Any]:
     """The structural parameters: a change here means a new compiled build."""
     net = cfg.network
+    dt = cfg.simulation.dt_ms  # an ion step of one dt is the every-step build (no key)
     return {
         "n_exc": net.n_exc,
         "n_inh": net.n_inh,
@@ -150,10 +151,11 @@ def structure_of(cfg: Config) -> dict[str, Any]:
         "drive_rate_hz": net.drive_rate_hz,
         "drive_model": net.drive_model,
         "method": net.integration,
-        "dt_ms": cfg.simulation.dt_ms,
+        "dt_ms": dt,
         "precision": cfg.simulation.precision,
         "threads": cfg.simulation.threads,
-    } | ({"extrasynaptic_nmda": True} if cfg.mechanisms.coagonist_pool != "bulk" else {})
+    } | ({"extrasynaptic_nmda": True} if cfg.mechanisms.coagonist_pool != "bulk" else {}) \
+      | ({"ion_dt_ms": ion_dt} if (ion_dt := cfg.simulation.ion_dt_ms) not in (0, dt) else {})
 
 
 def ek_mV(cfg: Config, k_out_mM: float) -> float:
