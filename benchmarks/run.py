@@ -14,7 +14,8 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 7. the default network with Brian2's PoissonInput vs the event-driven drive
    (``network.drive_model``), alternating runs, CPU time and rates (not with --quick unless --drive);
 8. the seizure network (configs/epileptiform.toml) end to end through ``milasim run`` for 10 min
-   (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; threads 1 vs 2;
+   (60 s with --quick): simulated s per CPU s, peak RSS, run.h5 size; the same run with the ion
+   system at every step (simulation.ion_dt_ms = 0, milasim <= 0.7.1) beside it; threads 1 vs 2;
 9. each numerical setting of experiments/numerics.toml (dt, float width, integration) and the
    1 ms ion clock of experiments/numerics_ion_clock.toml on the seizure network for 60 s (10 s
    with --quick): CPU time and its ratio to the defaults, beside the setting's accuracy from the
