@@ -864,14 +864,15 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def measured_command(cmd: Sequence[str], poll_s: float = 0.05) -> dict[str, float]:
-    """Run ``cmd``: its CPU seconds (it and every descendant it waited for), wall seconds, exit
+def measured_command(cmd: Sequence[str], poll_s: float = 0.05,
+                     cwd: Path | None = None) -> dict[str, float]:
+    """Run ``cmd`` (in ``cwd``): its CPU seconds (it and every descendant it waited for), wall seconds, exit
     code, and two peaks sampled every ``poll_s``: the largest single process's RSS (VmHWM, exact)
     and the sum of RSS over the process tree at one moment (sampled)."""
     t0 = time.perf_counter()
     # stderr to a file, not a pipe: a pipe read only after the wait could fill up and hang
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err, cwd=cwd)
         largest, total = [0.0], [0.0]
 
         def sample() -> None:
@@ -895,7 +896,6 @@ def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[in
     run.h5 vs the raw spike arrays; with ``every_step`` the same run with the ion system stepped
     at every simulation step (``simulation.ion_dt_ms = 0``, milasim <= 0.7.1) beside it; then
     ``simulation.threads`` 1 vs 2 on a shorter run."""
-    import h5py
 
     milasim = [sys.executable, "-m", "sim"]
 
@@ -914,8 +914,7 @@ def bench_long_seizure(workdir: Path, duration_s: float, *, threads: Sequence[in
         r = run(workdir / name, duration_s, *extra)
         if r["exit_code"] == 0:
             path = workdir / name / "run.h5"
-            with h5py.File(path, "r") as f:
-                n_spikes = sum(f[f"spikes/{p}/node_ids"].shape[0] for p in f["spikes"])
+            n_spikes = _spike_count(path)
             summary = json.loads((workdir / name / "summary.json").read_text())
             r.update(spikes=n_spikes, raw_spike_mb=n_spikes * 12 / 2**20,
                      run_h5_mb=path.stat().st_size / 2**20,
@@ -1009,3 +1008,89 @@ def bench_numerics(workdir: Path, duration_s: float, *,
     if folders:
         out["study"] = {"folder": ", ".join(map(str, folders)), "verdicts": verdicts}
     return out
+
+
+# --------------------------------------------------------------------------- 10. against 0.3
+#: milasim 0.3.0, the release issue 14 measures against, by its commit in this repository.
+V03_COMMIT = "ba61c4bd665e7d87ac180cd273ad9649133b13c8"
+#: 0.3 had a 4000-neuron default and no ion dynamics; these give it the seizure network's
+#: structure (640 + 160 neurons at 25 %, configs/epileptiform.toml), in 0.3's own 0 Mg2+ config.
+V03_STRUCTURE = {"network.n_exc": 640, "network.n_inh": 160, "network.connection_probability": 0.25}
+
+
+def extract_commit(commit: str, dest: Path, repo: Path = REPO) -> str | None:
+    """Write the tree of ``commit`` of ``repo``'s git history into ``dest`` (``git archive``);
+    None when done, else one line saying why not (no git, a shallow clone, not a checkout)."""
+    if shutil.which("git") is None or shutil.which("tar") is None:
+        return "needs git and tar on PATH"
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.Popen(["git", "-C", str(repo), "archive", "--format=tar", commit],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    untar = subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, check=False,
+                           capture_output=True)
+    archive.stdout.close()
+    error = archive.stderr.read().decode(errors="replace").strip()
+    if archive.wait() != 0 or untar.returncode != 0:
+        return (f"commit {commit[:7]} is not in this checkout's git history (a shallow clone or "
+                f"an unpacked archive?): {(error or untar.stderr.decode()).splitlines()[0]}")
+    return None
+
+
+def bench_against_v03(workdir: Path, duration_s: float, repeats: int = 3) -> dict[str, Any] | str:
+    """The seizure network end to end through ``milasim run`` (this checkout) beside milasim 0.3
+    on the same structure in its own 0 Mg2+ config (``configs/epileptiform.toml`` of
+    :data:`V03_COMMIT`), both warm, run in turn ``repeats`` times: median CPU seconds (the process
+    and its children), simulated s per CPU s, spikes, and the speed ratio. 0.3 runs from its own
+    tree with this Python; its summary must report version 0.3.0. A string when 0.3 cannot run."""
+    old_tree = workdir / "v03"
+    why_not = extract_commit(V03_COMMIT, old_tree)
+    if why_not:
+        return f"skipped: {why_not}"
+    old_sets = [a for key, value in V03_STRUCTURE.items() for a in ("--set", f"{key}={value}")]
+    versions = {
+        "new": ([sys.executable, "-m", "sim", "run", str(SEIZURE_CONFIG)], REPO),
+        "v03": ([sys.executable, "-m", "sim", "run",
+                 str(old_tree / "configs" / "epileptiform.toml"), *old_sets], old_tree)}
+
+    def run(name: str, out: Path, seconds: float) -> dict[str, Any]:
+        cmd, tree = versions[name]
+        # `python -m sim` from the tree, with the tree first on the path: its own package
+        with environment(PYTHONPATH=str(tree)):
+            r = measured_command([*cmd, "--quiet", "--out", str(out),
+                                  "--set", f"protocol.duration_s={seconds}"], cwd=tree)
+        if r["exit_code"] != 0:
+            raise RuntimeError(f"{name} run failed: {r['stderr_tail']}")
+        summary = json.loads((out / "summary.json").read_text())
+        r.update(version=_reported_version(summary), rate_exc_hz=summary.get("rate_exc_hz"),
+                 spikes=_spike_count(out / "run.h5"))
+        return r
+
+    for name in versions:  # warm builds, at the measured duration: 0.3 compiles one per duration
+        run(name, workdir / f"v03_warm_{name}", duration_s)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
+    for k in range(repeats):
+        for name in ("v03", "new"):
+            runs[name].append(run(name, workdir / f"v03_{name}{k}", duration_s))
+    if runs["v03"][0]["version"] != "0.3.0":
+        raise RuntimeError(f"the 0.3 tree ran as version {runs['v03'][0]['version']}")
+    out: dict[str, Any] = {"duration_s": duration_s, "repeats": repeats, "commit": V03_COMMIT,
+                           "structure": V03_STRUCTURE}
+    for name, rs in runs.items():
+        cpu = float(np.median([r["cpu_s"] for r in rs]))
+        out[name] = {"cpu_s_median": cpu, "cpu_s": [r["cpu_s"] for r in rs],
+                     "sim_s_per_cpu_s": duration_s / cpu, "version": rs[0]["version"],
+                     "spikes": rs[0]["spikes"], "rate_exc_hz": rs[0]["rate_exc_hz"]}
+    out["speed_ratio"] = out["new"]["sim_s_per_cpu_s"] / out["v03"]["sim_s_per_cpu_s"]
+    return out
+
+
+def _reported_version(summary: Mapping[str, Any]) -> str | None:
+    versions = summary.get("versions") or {}
+    return versions.get("sim_version") or summary.get("sim_version")
+
+
+def _spike_count(path: Path) -> int:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return sum(f[f"spikes/{p}/node_ids"].shape[0] for p in f["spikes"])

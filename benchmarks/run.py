@@ -19,9 +19,12 @@ Runs, on this machine and in this one process, the sections of :mod:`benchmarks.
 9. each numerical setting of experiments/numerics.toml (dt, float width, integration) and the
    1 ms ion clock of experiments/numerics_ion_clock.toml on the seizure network for 60 s (10 s
    with --quick): CPU time and its ratio to the defaults, beside the setting's accuracy from the
-   numerics studies in results/numerics and results/numerics_ion_clock, if they were run.
+   numerics studies in results/numerics and results/numerics_ion_clock, if they were run;
+10. the seizure network beside milasim 0.3 (extracted from this repository's git history) on the
+   same structure in 0 Mg2+, 60 s (10 s with --quick), run in turn 3 times (once with --quick):
+   simulated s per CPU s of each, end to end, and their ratio.
 
-``--only 8,9`` runs the chosen sections alone.
+``--only 8,10`` runs the chosen sections alone.
 
 Prints a table and writes ``results.json`` and ``results.md`` (default: next to this file). All
 builds go to a temporary cache that is deleted afterwards, so every run measures the same thing.
@@ -59,12 +62,12 @@ def settings(quick: bool, doses: int | None) -> dict[str, Any]:
                 "sweep_repeats": 1,
                 "empty_cython_cache": False, "sizes": [1000, 4000, 16000], "size_s": 1.0,
                 "workers": False, "arch": False, "drive": False, "long_s": 60.0, "threads_s": 10.0,
-                "numerics_s": 10.0}
+                "numerics_s": 10.0, "v03_s": 10.0, "v03_repeats": 1}
     return {"run_s": 2.0, "repeats": 3, "doses": doses or 4, "sweep_s": 4.0, "seeds": [1, 2],
             "sweep_repeats": 2,
             "empty_cython_cache": True, "sizes": [1000, 4000, 16000, 64000], "size_s": 1.0,
             "workers": True, "arch": True, "drive": True, "long_s": 600.0, "threads_s": 30.0,
-            "numerics_s": 60.0}
+            "numerics_s": 60.0, "v03_s": 60.0, "v03_repeats": 3}
 
 
 # --------------------------------------------------------------------------- the table
@@ -308,6 +311,27 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          "milasim sweep experiments/numerics.toml, then rerun"))
     else:
         rows.append(("## 9. numerical settings", str(nm or "not run"), ""))
+    v3 = results.get("against_v03")
+    if isinstance(v3, dict):
+        st = v3["structure"]
+        title = (f"## 10. against 0.3: the seizure network's structure ({st['network.n_exc']} "
+                 f"+ {st['network.n_inh']} neurons, p {st['network.connection_probability']}), "
+                 f"{_f(v3['duration_s'])} s in 0 Mg2+ through `milasim run`, each version's "
+                 f"own model, runs in turn: {v3['repeats']} (median)")
+        rows.append((title, "", ""))
+        for name, label in (("v03", f"milasim {v3['v03']['version']} ({v3['commit'][:7]})"),
+                            ("new", f"milasim {v3['new']['version']} (this checkout)")):
+            r = v3[name]
+            note = (f"{_f(r['cpu_s_median'])} CPU s, {r['spikes']} spikes, exc "
+                    f"{_f(r['rate_exc_hz'])} Hz")
+            rows.append((label, f"{_f(r['sim_s_per_cpu_s'])} sim s per CPU s", note))
+        per_cpu = {n: v3[n]["spikes"] / v3[n]["cpu_s_median"] for n in ("new", "v03")}
+        note = (f"target >= 3x; spikes per CPU s {per_cpu['new'] / per_cpu['v03']:.1f}x "
+                "(0.3 has no ion dynamics: a different model on the same structure)")
+        rows.append(("this checkout / 0.3, simulated s per CPU s", f"{v3['speed_ratio']:.2f}x",
+                     note))
+    else:
+        rows.append(("## 10. against 0.3", str(v3 or "not run"), ""))
     rows.append(("total benchmark wall time", f"{_f(results.get('total_wall_s'))} s", ""))
     return rows
 
@@ -414,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             step("numerics", "9. numerical settings", bench.bench_numerics,
                  workdir / "numerics", cfg["numerics_s"],
                  study=[ROOT / "results" / "numerics", ROOT / "results" / "numerics_ion_clock"])
+            step("against_v03", "10. against 0.3", bench.bench_against_v03, workdir / "v03",
+                 cfg["v03_s"], repeats=cfg["v03_repeats"])
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
