@@ -224,8 +224,11 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                          f"{_f(r['runs_per_wall_min'])} runs per wall minute, load "
                          f"{r['load_average']}"))
         if wk.get("throughput_ratio") is not None:
+            efficiency = wk["throughput_ratio"] / wk["rows"][-1]["workers"]
+            note = (f"= {100 * efficiency:.0f} % parallel efficiency (target >= 85 %); includes "
+                    "starting and stopping the local Dask cluster, the build cached beforehand")
             rows.append(("throughput 2 workers / 1 worker", f"{wk['throughput_ratio']:.2f}x",
-                         "includes starting and stopping the local Dask cluster"))
+                         note))
     else:
         rows.append(("## 5. sweep on 1 vs 2 workers", str(wk or "not run"), ""))
 
