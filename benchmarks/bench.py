@@ -870,9 +870,9 @@ def _rss_mb(pid: int) -> float:
 
 def measured_command(cmd: Sequence[str], poll_s: float = 0.05,
                      cwd: Path | None = None) -> dict[str, float]:
-    """Run ``cmd`` (in ``cwd``): its CPU seconds (it and every descendant it waited for), wall seconds, exit
-    code, and two peaks sampled every ``poll_s``: the largest single process's RSS (VmHWM, exact)
-    and the sum of RSS over the process tree at one moment (sampled)."""
+    """Run ``cmd`` (in ``cwd``): its CPU seconds (it and every descendant it waited for), wall
+    seconds, exit code, and two peaks sampled every ``poll_s``: the largest single process's RSS
+    (VmHWM, exact) and the sum of RSS over the process tree at one moment (sampled)."""
     t0 = time.perf_counter()
     # stderr to a file, not a pipe: a pipe read only after the wait could fill up and hang
     with tempfile.TemporaryFile() as err:
@@ -1065,18 +1065,19 @@ def bench_against_v03(workdir: Path, duration_s: float, repeats: int = 3) -> dic
         if r["exit_code"] != 0:
             raise RuntimeError(f"{name} run failed: {r['stderr_tail']}")
         summary = json.loads((out / "summary.json").read_text())
-        r.update(version=_reported_version(summary), rate_exc_hz=summary.get("rate_exc_hz"),
-                 spikes=_spike_count(out / "run.h5"))
+        r.update(version=summary.get("versions", {}).get("sim_version"),
+                 rate_exc_hz=summary.get("rate_exc_hz"), spikes=_spike_count(out / "run.h5"))
         return r
 
-    for name in versions:  # warm builds, at the measured duration: 0.3 compiles one per duration
-        run(name, workdir / f"v03_warm_{name}", duration_s)
+    # warm builds, at the measured duration (0.3 compiles one build per duration); the 0.3 tree
+    # must run as 0.3 before anything is timed
+    warm = {name: run(name, workdir / f"v03_warm_{name}", duration_s) for name in versions}
+    if warm["v03"]["version"] != "0.3.0":
+        raise RuntimeError(f"the 0.3 tree ran as version {warm['v03']['version']}")
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
     for k in range(repeats):
         for name in ("v03", "new"):
             runs[name].append(run(name, workdir / f"v03_{name}{k}", duration_s))
-    if runs["v03"][0]["version"] != "0.3.0":
-        raise RuntimeError(f"the 0.3 tree ran as version {runs['v03'][0]['version']}")
     out: dict[str, Any] = {"duration_s": duration_s, "repeats": repeats, "commit": V03_COMMIT,
                            "structure": V03_STRUCTURE}
     for name, rs in runs.items():
@@ -1086,11 +1087,6 @@ def bench_against_v03(workdir: Path, duration_s: float, repeats: int = 3) -> dic
                      "spikes": rs[0]["spikes"], "rate_exc_hz": rs[0]["rate_exc_hz"]}
     out["speed_ratio"] = out["new"]["sim_s_per_cpu_s"] / out["v03"]["sim_s_per_cpu_s"]
     return out
-
-
-def _reported_version(summary: Mapping[str, Any]) -> str | None:
-    versions = summary.get("versions") or {}
-    return versions.get("sim_version") or summary.get("sim_version")
 
 
 def _spike_count(path: Path) -> int:
