@@ -499,10 +499,16 @@ class AnalysisConfig(Section):
     # and still separates seizures from each other (assumed).
     ictal_min_duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = _ICTAL.ictal_min_duration_s
     ictal_merge_gap_s: Annotated[float, Field(ge=0, le=60, allow_inf_nan=False)] = _ICTAL.ictal_merge_gap_s
-    # The tonic phase: the leading windows of phase_window_s in which the network is active for
-    # >= tonic_active_fraction of the time; the clonic phase is the rest of the event. Assumed.
+    # The tonic phase: the longest run of windows of phase_window_s (from the event's onset) in
+    # which the network is active for >= tonic_active_fraction of the time; discharges before it
+    # open the event, the clonic phase is the rest after it. Assumed.
     phase_window_s: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = _ICTAL.phase_window_s
     tonic_active_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = _ICTAL.tonic_active_fraction
+    # The phases' own threshold, per event: max(detection threshold, phase_threshold_fraction x the
+    # event's peak smoothed rate); 0 (the default) reads the phases on the detection threshold.
+    # For a network that keeps firing between its clonic bursts (configs/seizure_slow_ahp.toml:
+    # 0.25, assumed). See sim.analysis.ictal.
+    phase_threshold_fraction: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = _ICTAL.phase_threshold_fraction
     # Runaway (saturated, not bursting): the smoothed population rate stays >= runaway_rate_hz
     # from some onset to the end of the record for >= runaway_min_fraction of it, or the mean rate
     # over the record is >= runaway_rate_hz. Assumed: with 2-5 ms refractory periods the ceiling

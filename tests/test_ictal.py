@@ -94,3 +94,47 @@ def test_bad_input_is_refused():
         detect_ictal(np.array([0.0, np.nan]), 1.0, 0.1)
     with pytest.raises(ValueError, match="tonic_active_fraction"):
         IctalParams(tonic_active_fraction=0)
+
+
+def test_phase_threshold_reads_clonic_bursts_above_a_firing_floor():
+    """A 20 s seizure at 10 s: 5 s tonic at 200 Hz, then bursts of 150 Hz out of a 40 Hz floor
+    (never below the 10 Hz detection threshold), 10 at 2 Hz then 5 at 1 Hz. On the detection
+    threshold the whole event is one tonic stretch; with phase_threshold_fraction 0.5 (level
+    100 Hz) the bursts are clonic, and their frequency halves."""
+    s = trace(40, [(10, 30)])
+    s[round(15 / BIN):round(30 / BIN)] = 40.0
+    onsets = [15 + 0.5 * k for k in range(10)] + [20 + 2 * k for k in range(5)]
+    for t in onsets:
+        s[round(t / BIN):round((t + 0.2) / BIN)] = 150.0
+    plain = detect_ictal(s, THRESHOLD, BIN)
+    np.testing.assert_allclose(plain.tonic_s, [20])
+    np.testing.assert_array_equal(plain.clonic_bursts, [0])
+    ev = detect_ictal(s, THRESHOLD, BIN, IctalParams(phase_threshold_fraction=0.5))
+    np.testing.assert_allclose(ev.start_s, [10])
+    np.testing.assert_allclose(ev.stop_s, [30])
+    np.testing.assert_allclose(ev.tonic_s, [5])
+    np.testing.assert_array_equal(ev.clonic_bursts, [15])
+    np.testing.assert_allclose(ev.clonic_first_hz, [12 / 7.5])  # 15-22.5 s: 10 + 2 onsets
+    np.testing.assert_allclose(ev.clonic_last_hz, [3 / 7.5])  # 22.5-30 s: 24, 26, 28 s
+    # the level is never below the detection threshold: a fraction of a quiet event's peak is
+    low = detect_ictal(trace(40, [(10, 30)]) / 25, 5.0, BIN,
+                       IctalParams(phase_threshold_fraction=0.5))
+    np.testing.assert_allclose(low.tonic_s, [20])
+    with pytest.raises(ValueError, match="phase_threshold_fraction"):
+        IctalParams(phase_threshold_fraction=1.0)
+
+
+def test_discharges_that_open_an_event_come_before_its_tonic_phase():
+    """Two 0.2 s discharges (10, 11 s) open the event, sustained firing follows (12-20 s), then
+    bursts at 2 Hz (20.5-24.5 s) and 1 Hz (25.5-29.5 s). The tonic phase is the longest run of
+    sustained windows, not only a leading one: 8 s, and the clonic phase is 20-29.7 s."""
+    high = [(10, 10.2), (11, 11.2), (12, 20)]
+    high += [(20.5 + 0.5 * k, 20.7 + 0.5 * k) for k in range(9)]
+    high += [(25.5 + 1.0 * k, 25.7 + 1.0 * k) for k in range(5)]
+    ev = detect_ictal(trace(40, high), THRESHOLD, BIN)
+    np.testing.assert_allclose(ev.start_s, [10])
+    np.testing.assert_allclose(ev.stop_s, [29.7])
+    np.testing.assert_allclose(ev.tonic_s, [8])
+    np.testing.assert_array_equal(ev.clonic_bursts, [14])
+    np.testing.assert_allclose(ev.clonic_first_hz, [9 / 4.85])
+    np.testing.assert_allclose(ev.clonic_last_hz, [5 / 4.85])

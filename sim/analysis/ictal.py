@@ -13,12 +13,20 @@ looks at the same thresholded population rate on the scale of seconds:
 
 Per ictal event:
 
-- **tonic phase**: from the onset, the leading run of windows of ``phase_window_s`` in which the
-  network is active for at least ``tonic_active_fraction`` of the time (sustained firing); a
-  remainder shorter than one window joins it;
-- **clonic phase**: the rest of the event; its bursts are the active stretches in it (the
-  interictal detector's gap merging applies), their frequency is reported for the first and the
-  second half of the phase (``clonic_first_hz``, ``clonic_last_hz``: slowing = last < first);
+- **tonic phase**: on a grid of windows of ``phase_window_s`` from the onset, the longest run of
+  windows in which the network is active for at least ``tonic_active_fraction`` of the time
+  (sustained firing; the first of equally long ones); discharges before it open the event (an
+  event need not start with sustained firing); a remainder shorter than one window joins it;
+- **clonic phase**: the rest of the event after the tonic phase; its bursts are the active
+  stretches in it (the interictal detector's gap merging applies), their frequency is reported
+  for the first and the second half of the phase (``clonic_first_hz``, ``clonic_last_hz``:
+  slowing = last < first);
+- **phase threshold** (``phase_threshold_fraction``, 0 = off, the default): in a clonic phase the
+  rate between bursts need not fall below the detection threshold (configs/seizure_slow_ahp.toml
+  keeps firing at 10-60 Hz between bursts of 60-250 Hz), so the event reads as one tonic
+  stretch. With a fraction f > 0 both phases are read on a threshold of its own per event,
+  max(detection threshold, f x the event's peak smoothed rate): sustained firing near the peak is
+  tonic, bursts that rise above f x peak out of a lower floor are clonic;
 - **post-ictal suppression**: from the end of the event to the onset of the next active stretch
   of any kind (NaN when none follows before the end of the record: censored).
 
@@ -47,6 +55,7 @@ class IctalParams:
     ictal_merge_gap_s: float = 2.0
     phase_window_s: float = 0.5
     tonic_active_fraction: float = 0.9
+    phase_threshold_fraction: float = 0.0
     burst_merge_gap_ms: float = 100.0
     burst_min_duration_ms: float = 20.0
 
@@ -55,6 +64,8 @@ class IctalParams:
             raise ValueError("ictal_min_duration_s must be > 0 and ictal_merge_gap_s >= 0")
         if not self.phase_window_s > 0 or not 0 < self.tonic_active_fraction <= 1:
             raise ValueError("phase_window_s must be > 0 and tonic_active_fraction in (0, 1]")
+        if not 0 <= self.phase_threshold_fraction < 1:
+            raise ValueError("phase_threshold_fraction must be in [0, 1)")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> IctalParams:
@@ -78,6 +89,7 @@ class IctalEvents:
     start_bin: np.ndarray
     stop_bin: np.ndarray
     tonic_s: np.ndarray
+    phase_level_hz: np.ndarray  # the level the phases were read on (the threshold, or f x peak)
     clonic_bursts: np.ndarray
     clonic_first_hz: np.ndarray
     clonic_last_hz: np.ndarray
@@ -117,6 +129,16 @@ class IctalEvents:
         return mask
 
 
+def _longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """(start, stop) of the longest run of True in ``flags`` (the first of equal ones); (0, 0)
+    when there is none."""
+    starts, stops = _segments(flags)
+    if not starts.size:
+        return 0, 0
+    i = int(np.argmax(stops - starts))
+    return int(starts[i]), int(stops[i])
+
+
 def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
                  params: IctalParams = IctalParams(), *, t_start_s: float = 0.0) -> IctalEvents:
     """Ictal events, their phases and the interictal discharges of a smoothed rate trace."""
@@ -129,8 +151,10 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
     n = s.size
     active = s > threshold_hz
     # the burst scale: the interictal detector's merge and minimum duration
-    a0, b0 = _merge(*_segments(active), _bins(p.burst_merge_gap_ms * 1e-3, bin_s))
-    keep = (b0 - a0) >= _bins(p.burst_min_duration_ms * 1e-3, bin_s, up=True)
+    gap = _bins(p.burst_merge_gap_ms * 1e-3, bin_s)
+    shortest = _bins(p.burst_min_duration_ms * 1e-3, bin_s, up=True)
+    a0, b0 = _merge(*_segments(active), gap)
+    keep = (b0 - a0) >= shortest
     a0, b0 = a0[keep], b0[keep]
     # the seizure scale: merge gaps up to ictal_merge_gap_s, keep the long ones
     ea, eb = _merge(a0, b0, _bins(p.ictal_merge_gap_s, bin_s))
@@ -138,19 +162,30 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
     ea, eb = ea[long_], eb[long_]
 
     win = max(1, _bins(p.phase_window_s, bin_s))
-    tonic, n_clonic, first, last, post = [], [], [], [], []
+    tonic, levels, n_clonic, first, last, post = [], [], [], [], [], []
     for a, b in zip(ea, eb):
-        # tonic: leading windows active for >= tonic_active_fraction of their bins
-        k = 0
-        while a + (k + 1) * win <= b and active[a + k * win:a + (k + 1) * win].mean() \
-                >= p.tonic_active_fraction - _EPS:
-            k += 1
-        c0 = min(a + k * win, b)
+        # the phases' own threshold (the detection threshold unless phase_threshold_fraction > 0)
+        on, level = active, float(threshold_hz)
+        if p.phase_threshold_fraction > 0:
+            level = max(level, p.phase_threshold_fraction * float(s[a:b].max()))
+            on = np.zeros(n, dtype=bool)
+            on[a:b] = s[a:b] > level
+        # tonic: the longest run of windows (from the onset, phase_window_s each) active for
+        # >= tonic_active_fraction of their bins; the discharges before it open the event
+        nwin = (b - a) // win
+        sustained = on[a:a + nwin * win].reshape(nwin, win).mean(axis=1) \
+            >= p.tonic_active_fraction - _EPS
+        t0, t1 = _longest_run(sustained)
+        c0 = a + t1 * win if t1 > t0 else a
         if b - c0 < win:  # a tail shorter than one window is not a phase of its own
             c0 = b
-        tonic.append((c0 - a) * bin_s)
-        inside = (a0 >= c0) & (a0 < b)
-        onsets = a0[inside]
+        tonic.append((c0 - (a + t0 * win)) * bin_s if t1 > t0 else 0.0)
+        levels.append(level)
+        if p.phase_threshold_fraction > 0:  # bursts above the event's own level, after the tonic
+            ca, cb = _merge(*_segments(on[c0:b]), gap)
+            onsets = c0 + ca[(cb - ca) >= shortest]
+        else:  # bursts of the whole-record detection that start in the clonic phase
+            onsets = a0[(a0 >= c0) & (a0 < b)]
         n_clonic.append(int(onsets.size))
         half = c0 + (b - c0) // 2
         span1, span2 = (half - c0) * bin_s, (b - half) * bin_s
@@ -166,7 +201,8 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
     return IctalEvents(
         t_start_s=float(t_start_s), bin_s=float(bin_s), n_bins=n,
         start_bin=ea.astype(np.int64), stop_bin=eb.astype(np.int64),
-        tonic_s=as_array(tonic, dtype=np.float64), clonic_bursts=as_array(n_clonic, dtype=np.int64),
+        tonic_s=as_array(tonic, dtype=np.float64),
+        phase_level_hz=as_array(levels, dtype=np.float64), clonic_bursts=as_array(n_clonic, dtype=np.int64),
         clonic_first_hz=as_array(first, dtype=np.float64),
         clonic_last_hz=as_array(last, dtype=np.float64),
         postictal_s=as_array(post, dtype=np.float64),

@@ -339,6 +339,7 @@ def store_ictal(run: RunData, ev: IctalEvents) -> None:
     run.put("analysis", "ictal/start_s", ev.start_s, "s")
     run.put("analysis", "ictal/stop_s", ev.stop_s, "s")
     run.put("analysis", "ictal/tonic_s", ev.tonic_s, "s")
+    run.put("analysis", "ictal/phase_level_hz", ev.phase_level_hz, "Hz")
     run.put("analysis", "ictal/clonic_bursts", ev.clonic_bursts, "1")
     run.put("analysis", "ictal/clonic_first_hz", ev.clonic_first_hz, "Hz")
     run.put("analysis", "ictal/clonic_last_hz", ev.clonic_last_hz, "Hz")
