@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim.config import Config, ConfigError, load_config, parse_override, resolve
@@ -33,3 +35,13 @@ def test_overrides_and_errors_name_the_key():
     with pytest.raises(ConfigError, match=r"^protocol must be a table"):
         resolve({"protocol": 3})
     assert Config().protocol.duration_s == 20.0
+
+
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_every_shipped_config_loads_and_says_why_in_a_header(path):
+    load_config(path)  # valid, its extends chain included
+    assert path.read_text().startswith("# ")

@@ -198,3 +198,31 @@ def test_long_discharges_counts_per_group(monkeypatch, tmp_path, capsys):
                                                       ["400", "0 / 1", "0", "0.0"]]
     assert script.main([str(tmp_path), "--by", "nope"]) == 2
     assert script.main([str(tmp_path / "missing"), "--by", "dose"]) == 2
+
+
+def test_event_zoom_draws_a_window_and_refuses_one_outside_the_run(tmp_path, capsys):
+    """A 20 s run with one 8 s burst (ictal at the 2.5 s floor): the close-up is drawn; a window
+    past the end is one line naming --from/--to, exit 2, nothing written."""
+    import numpy as np
+
+    from sim.store import write_run
+    from tests.test_figures_network import assert_png, synthetic_run
+
+    script = load_script("event_zoom")
+    run = synthetic_run(duration=20.0, bursts=((6.0, 14.0),))
+    t = np.arange(0, 20.0, 0.01)
+    run.put("traces", "ions_t_s", t, "s")
+    run.put("traces", "k_o_mM", 3.5 + 4.0 * ((t > 6) & (t < 14)), "mM")
+    run.put("traces", "na_in_exc_mM", np.full(t.size, 10.0), "mM")
+    write_run(tmp_path / "run.h5", run)
+    out = tmp_path / "zoom.png"
+    assert script.main([str(tmp_path), "--from", "2", "--to", "18", "--out", str(out),
+                        "--set", "ictal_min_duration_s=2.5",
+                        "--set", "phase_threshold_fraction=0.25"]) == 0
+    assert_png(out)
+    bad = tmp_path / "bad.png"
+    assert script.main([str(tmp_path), "--from", "2", "--to", "30", "--out", str(bad)]) == 2
+    assert "--from/--to" in capsys.readouterr().err and not bad.exists()
+    assert script.main([str(tmp_path), "--from", "2", "--to", "18", "--out", str(bad),
+                        "--set", "nope=1"]) == 2
+    assert "nope" in capsys.readouterr().err and not bad.exists()
