@@ -24,8 +24,8 @@ from sim.analysis.bursts import (
     smooth_rate,
 )
 from sim.analysis.ictal import IctalParams
-from sim.config import parse_override
-from sim.protocols.epileptiform import analyse
+from sim.errors import InputError
+from sim.protocols.epileptiform import analyse, detection_changes
 from sim.store import read_run
 
 
@@ -38,23 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="an [analysis] key, e.g. phase_threshold_fraction=0.25")
     args = ap.parse_args(argv)
-    path = args.run / "run.h5" if args.run.is_dir() else args.run
-    if not path.is_file():
-        print(f"{args.run}: no run.h5", file=sys.stderr)
+    try:
+        changes = detection_changes(args.set)
+        run = read_run(args.run)  # a run folder or its run.h5; a missing one is an InputError
+    except InputError as e:
+        print(e, file=sys.stderr)
         return 2
-    run = read_run(path)
     if not 0 <= args.t0 < args.t1 <= run.duration_s:
         print(f"--from/--to: expected 0 <= from < to <= {run.duration_s:g} s", file=sys.stderr)
         return 2
-    settings = run.config.analysis.model_dump()
-    for text in args.set:
-        key, value = parse_override(f"analysis.{text}")
-        name = key.split(".", 1)[1]
-        if name not in IctalParams.__dataclass_fields__ and \
-                name not in BurstParams.__dataclass_fields__:
-            print(f"--set: not a detection key: {name}", file=sys.stderr)
-            return 2
-        settings[name] = value
+    settings = {**run.config.analysis.model_dump(), **changes}
     bursts, ictal = BurstParams.from_mapping(settings), IctalParams.from_mapping(settings)
     analyse(run, bursts, seed=run.config.simulation.seed, ictal=ictal)
     a = run.analysis

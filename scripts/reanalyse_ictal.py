@@ -25,9 +25,9 @@ from pathlib import Path
 
 from sim.analysis.bursts import BurstParams
 from sim.analysis.ictal import IctalParams
-from sim.config import parse_override
+from sim.errors import InputError
 from sim.figures.sweep import plot_sweep
-from sim.protocols.epileptiform import analyse
+from sim.protocols.epileptiform import analyse, detection_changes
 from sim.store import read_run
 from sim.sweeps.table import SweepTable
 
@@ -101,14 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--figures", type=Path, metavar="DIR",
                     help="draw the sweep figures of the re-analysed runs into DIR")
     args = ap.parse_args(argv)
-    changes = {}
-    for text in args.set:
-        key, value = parse_override(text if "." in text.split("=")[0] else f"analysis.{text}")
-        changes[key.split(".", 1)[1]] = value
-    unknown = set(changes) - set(IctalParams.__dataclass_fields__) - set(
-        BurstParams.__dataclass_fields__)
-    if unknown:
-        print(f"--set: not a detection key: {', '.join(sorted(unknown))}", file=sys.stderr)
+    try:
+        changes = detection_changes(args.set)
+    except InputError as e:
+        print(e, file=sys.stderr)
         return 2
     grid = sweep_grid(args.folder)
     table = rows(args.folder, changes, grid)

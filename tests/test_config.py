@@ -37,7 +37,6 @@ def test_overrides_and_errors_name_the_key():
     assert Config().protocol.duration_s == 20.0
 
 
-
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
 
 

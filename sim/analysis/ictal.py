@@ -164,16 +164,16 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
     win = max(1, _bins(p.phase_window_s, bin_s))
     tonic, levels, n_clonic, first, last, post = [], [], [], [], [], []
     for a, b in zip(ea, eb):
-        # the phases' own threshold (the detection threshold unless phase_threshold_fraction > 0)
-        on, level = active, float(threshold_hz)
+        # the phases' own threshold (the detection threshold unless phase_threshold_fraction > 0);
+        # ``on`` is the event's bins, from its onset
+        on, level = active[a:b], float(threshold_hz)
         if p.phase_threshold_fraction > 0:
             level = max(level, p.phase_threshold_fraction * float(s[a:b].max()))
-            on = np.zeros(n, dtype=bool)
-            on[a:b] = s[a:b] > level
+            on = s[a:b] > level
         # tonic: the longest run of windows (from the onset, phase_window_s each) active for
         # >= tonic_active_fraction of their bins; the discharges before it open the event
         nwin = (b - a) // win
-        sustained = on[a:a + nwin * win].reshape(nwin, win).mean(axis=1) \
+        sustained = on[:nwin * win].reshape(nwin, win).mean(axis=1) \
             >= p.tonic_active_fraction - _EPS
         t0, t1 = _longest_run(sustained)
         c0 = a + t1 * win if t1 > t0 else a
@@ -182,7 +182,7 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
         tonic.append((c0 - (a + t0 * win)) * bin_s if t1 > t0 else 0.0)
         levels.append(level)
         if p.phase_threshold_fraction > 0:  # bursts above the event's own level, after the tonic
-            ca, cb = _merge(*_segments(on[c0:b]), gap)
+            ca, cb = _merge(*_segments(on[c0 - a:]), gap)
             onsets = c0 + ca[(cb - ca) >= shortest]
         else:  # bursts of the whole-record detection that start in the clonic phase
             onsets = a0[(a0 >= c0) & (a0 < b)]
@@ -202,7 +202,8 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
         t_start_s=float(t_start_s), bin_s=float(bin_s), n_bins=n,
         start_bin=ea.astype(np.int64), stop_bin=eb.astype(np.int64),
         tonic_s=as_array(tonic, dtype=np.float64),
-        phase_level_hz=as_array(levels, dtype=np.float64), clonic_bursts=as_array(n_clonic, dtype=np.int64),
+        phase_level_hz=as_array(levels, dtype=np.float64),
+        clonic_bursts=as_array(n_clonic, dtype=np.int64),
         clonic_first_hz=as_array(first, dtype=np.float64),
         clonic_last_hz=as_array(last, dtype=np.float64),
         postictal_s=as_array(post, dtype=np.float64),

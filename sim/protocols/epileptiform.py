@@ -369,6 +369,24 @@ def without_events(ictal_values: dict[str, Any]) -> dict[str, Any]:
             for k, v in ictal_values.items()}
 
 
+def detection_changes(texts) -> dict[str, Any]:
+    """``[analysis]`` detection keys changed by ``KEY=VALUE`` texts (``analysis.`` optional), as
+    the re-analysis scripts take them with ``--set``; a key neither detector knows is an
+    InputError naming it."""
+    from sim.config import parse_override
+    from sim.errors import InputError
+
+    changes = {}
+    for text in texts:
+        key, value = parse_override(text if "." in text.split("=")[0] else f"analysis.{text}")
+        changes[key.split(".", 1)[1]] = value
+    unknown = set(changes) - set(IctalParams.__dataclass_fields__) - set(
+        BurstParams.__dataclass_fields__)
+    if unknown:
+        raise InputError(f"--set: not a detection key: {', '.join(sorted(unknown))}")
+    return changes
+
+
 def analyse(run: RunData, params: BurstParams, *, seed: int = 0,
             ictal: IctalParams = IctalParams()) -> dict[str, Any]:
     """Detect the network bursts of a run's spikes (after the warm-up) and its ictal events (the
