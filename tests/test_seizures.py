@@ -131,8 +131,8 @@ def test_slow_ahp_calibration_makes_recurrent_events_of_slowing_bursts(tmp_path)
 def test_recurrent_calibration_bursts_in_high_k_and_is_quiet_in_normal_acsf(runs):
     """configs/seizure_recurrent.toml (opt-in: weaker drive, stronger recurrent synapses): at
     8.5 mM K+ and 1.2 mM Mg2+ population bursts recur every 0.5-5 s, as in CA3 slices (1.4 s;
-    README, "A third calibration": every 3.06 s over 10 min at seed 1); in normal ACSF the same network is
-    nearly silent. The default calibration fails the first (the strict xfail above)."""
+    README, "A third calibration": every 3.06 s over 10 min at seed 1); in normal ACSF the same
+    network is nearly silent. The default calibration fails the first (the strict xfail above)."""
     high_k = runs("rec_high_k", "seizure_recurrent",
                   **{"bath.mg_mM": 1.2, "bath.k_mM": 8.5, "protocol.duration_s": 30.0})
     assert not high_k["runaway"]
