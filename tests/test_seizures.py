@@ -150,7 +150,7 @@ def test_recurrent_calibration_bursts_in_high_k_and_is_quiet_in_normal_acsf(runs
 def test_recurrent_calibration_makes_ictal_events_in_zero_mg(tmp_path):
     """experiments/seizure_recurrent.toml, 0 Mg2+, seed 1, 200 s: the calibration that bursts in
     high K+ also makes self-terminating ictal events in 0 Mg2+ (README, "A third calibration":
-    seed 1 over 300 s made 4 of 16.9 s on average, every ~92 s, [K+]o 12.8 mM)."""
+    seed 1 over 600 s made 7 of 16.6 s on average, every 90.9 s, [K+]o 12.8 mM)."""
     from sim.sweeps import load_experiment
 
     point = load_experiment(ROOT / "experiments" / "seizure_recurrent.toml").points[0]
