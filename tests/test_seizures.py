@@ -184,3 +184,22 @@ def test_milacemide_lengthens_ictal_events_on_the_recurrent_calibration(tmp_path
     assert none["ictal_event_count"] >= 2 and drug["ictal_event_count"] >= 2
     assert drug["mean_ictal_duration_s"] > 1.3 * none["mean_ictal_duration_s"]
     assert drug["k_o_peak_mM"] > none["k_o_peak_mM"]
+
+
+@pytest.mark.long
+def test_milacemide_brings_brief_discharges_to_the_recurrent_calibration_in_normal_acsf(tmp_path):
+    """experiments/seizure_recurrent_mg.toml at 1.2 mM Mg2+, seed 1, no drug and 400 mg/kg, 200 s
+    each: silent without the drug, sparse brief discharges with it, no ictal event (README, "A third
+    calibration", Mg2+ dependence: 2-3 discharges of 0.4 s in every drugged seed, none without)."""
+    from sim.sweeps import load_experiment
+
+    points = load_experiment(ROOT / "experiments" / "seizure_recurrent_mg.toml").points
+    chosen = {p.values["drug.dose_mg_per_kg"]: p.config for p in points
+              if p.values["simulation.seed"] == 1 and p.values["bath.mg_mM"] == 1.2}
+    assert sorted(chosen) == [0, 400]
+    none = execute(chosen[0], tmp_path / "0")
+    drug = execute(chosen[400], tmp_path / "400")
+    assert none["n_bursts"] == 0 and none["rate_exc_hz"] < 0.5
+    assert drug["n_bursts"] >= 1 and drug["ictal_event_count"] == 0
+    assert drug["mean_burst_duration_s"] < 1.0
+    assert drug["k_o_peak_mM"] > none["k_o_peak_mM"] + 0.5
