@@ -179,3 +179,32 @@ def test_long_lines_are_drawn_as_their_min_max_envelope_in_time_order():
     dt, dy = _drawn(np.arange(y.size) * 1e-3, y)
     assert dy.size <= 12_000 and np.all(np.diff(dt) > 0)
     assert dy.max() == 50.0 and dy.min() == y.min()
+
+
+def test_startup_event_is_stored_flagged_and_drawn_apart(tmp_path, monkeypatch):
+    """With analysis.ictal_startup_s an opening event is stored with its flag and drawn hatched
+    under its own legend entry; a run.h5 written before the flag existed reads as no start-up."""
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.ictal import IctalParams
+    from sim.figures import network as fn
+
+    run = synthetic_run(n_exc=200, n_inh=50, duration=30.0, bursts=((0.05, 11.0), (15.0, 26.0)))
+    analyse(run, BurstParams(), ictal=IctalParams(ictal_startup_s=1.0))
+    assert run.analysis["ictal_event_count"] == 1
+    write_run(tmp_path / "run.h5", run)
+    back = read_run(tmp_path / "run.h5")
+    np.testing.assert_array_equal(stored_events(back).ictal_startup, [True, False])
+    labels, real_save = [], fn.save_figure
+
+    def spy(fig, path):
+        labels.extend(t.get_text() for ax in fig.axes if ax.get_legend()
+                      for t in ax.get_legend().get_texts())
+        return real_save(fig, path)
+
+    monkeypatch.setattr(fn, "save_figure", spy)
+    assert_png(fn.plot_run(back, tmp_path / "run.png"))
+    assert "ictal event (1)" in labels and "start-up event (not counted)" in labels
+    del back.analysis["ictal/startup"]
+    np.testing.assert_array_equal(stored_events(back).ictal_startup, [False, False])
+    plt.close("all")

@@ -138,3 +138,40 @@ def test_discharges_that_open_an_event_come_before_its_tonic_phase():
     np.testing.assert_array_equal(ev.clonic_bursts, [14])
     np.testing.assert_allclose(ev.clonic_first_hz, [9 / 4.85])
     np.testing.assert_allclose(ev.clonic_last_hz, [5 / 4.85])
+
+
+def test_startup_event_is_kept_but_left_out_of_every_metric():
+    """100 s: an opening event at 0.05-15 s (a rested network's start), seizures at 40-55 and
+    80-92 s, a discharge at 30 s; [K+]o peaks at 13 mM in the opening event, 11 mM later. With
+    ictal_startup_s = 1 the opening event is still detected (and flagged) but counts nowhere:
+    the first onset is 40 s, not 0.05 s, and the peak is the later one."""
+    s = trace(100, [(0.05, 15), (30, 30.2), (40, 55), (80, 92)])
+    t_k = np.arange(0, 100, 0.01)
+    k_o = np.where(t_k < 15, 13.0, np.where((t_k > 40) & (t_k < 55), 11.0, 4.0))
+
+    plain = ictal_metrics(detect_ictal(s, THRESHOLD, BIN), {}, {}, k_o, t_k)
+    assert plain["ictal_event_count"] == 3
+    assert plain["time_to_first_ictal_s"] == pytest.approx(0.05)  # the start, not a latency
+    assert plain["mean_ictal_duration_s"] == pytest.approx((14.95 + 15 + 12) / 3)
+    assert plain["k_o_peak_mM"] == 13.0
+
+    ev = detect_ictal(s, THRESHOLD, BIN, IctalParams(ictal_startup_s=1.0))
+    assert ev.n == 3
+    np.testing.assert_array_equal(ev.startup, [True, False, False])
+    np.testing.assert_array_equal(ev.complete, [False, True, True])
+    m = ictal_metrics(ev, {}, {}, k_o, t_k)
+    assert m["ictal_event_count"] == 2
+    assert m["ictal_rate_per_min"] == pytest.approx(2 / 99 * 60)  # over the record after 1 s
+    assert m["time_to_first_ictal_s"] == pytest.approx(40)
+    assert m["mean_ictal_duration_s"] == pytest.approx(13.5)
+    assert m["mean_interictal_interval_s"] == pytest.approx(40)  # 40 -> 80, not 0.05 -> 40
+    assert m["postictal_suppression_s"] == pytest.approx(25)  # 55 -> 80 only (15 -> 30 was)
+    assert m["k_o_peak_mM"] == 11.0
+    with pytest.raises(ValueError, match="k_o_t_s"):
+        ictal_metrics(ev, {}, {}, k_o)
+    # an opening event that never ends leaves no [K+]o peak after it, and no event to count
+    endless = detect_ictal(trace(100, [(0.05, 100)]), THRESHOLD, BIN, IctalParams(ictal_startup_s=1))
+    m = ictal_metrics(endless, {}, {}, k_o, t_k)
+    assert m["ictal_event_count"] == 0 and math.isnan(m["k_o_peak_mM"])
+    with pytest.raises(ValueError, match="ictal_startup_s"):
+        IctalParams(ictal_startup_s=-1.0)

@@ -33,6 +33,15 @@ Per ictal event:
 Events touching an edge of the record are counted (their observed duration is a lower bound) but
 left out of the mean duration, and give no interval from an unknown onset. Intervals are onset to
 onset between consecutive ictal events (Avoli et al. 1991 report recurrence the same way).
+
+**Start-up events** (``ictal_startup_s``, 0 = off, the default): a network started rested (no AHP,
+full synaptic resources, [K+]o at the bath's) can open with an event in its first fraction of a
+second that no later moment of the run would make. With ``ictal_startup_s = S > 0`` an ictal
+event that begins before S is the start-up transient: it stays in ``run.h5`` and the figure
+(``/analysis/ictal/startup``), but no metric counts it: not the count or the rate (both over the
+record after S), not a duration, interval, phase or post-ictal suppression, not the time to the
+first event, and the [K+]o peak is read after it has ended. The rates inside and between events
+still count its spikes as inside an event (they were).
 """
 
 from __future__ import annotations
@@ -58,10 +67,13 @@ class IctalParams:
     phase_threshold_fraction: float = 0.0
     burst_merge_gap_ms: float = 100.0
     burst_min_duration_ms: float = 20.0
+    ictal_startup_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.ictal_min_duration_s > 0 or self.ictal_merge_gap_s < 0:
             raise ValueError("ictal_min_duration_s must be > 0 and ictal_merge_gap_s >= 0")
+        if not self.ictal_startup_s >= 0:
+            raise ValueError("ictal_startup_s must be >= 0")
         if not self.phase_window_s > 0 or not 0 < self.tonic_active_fraction <= 1:
             raise ValueError("phase_window_s must be > 0 and tonic_active_fraction in (0, 1]")
         if not 0 <= self.phase_threshold_fraction < 1:
@@ -98,10 +110,21 @@ class IctalEvents:
     discharge_stop_bin: np.ndarray
     active_start_bin: np.ndarray  # every active stretch (after the burst-scale merge)
     active_stop_bin: np.ndarray
+    startup_bins: int = 0  # events beginning in bins [0, startup_bins) are the start-up transient
 
     @property
     def n(self) -> int:
         return int(self.start_bin.size)
+
+    @property
+    def startup(self) -> np.ndarray:
+        """Per event: it begins before ``ictal_startup_s`` (the start-up transient)."""
+        return self.start_bin < self.startup_bins
+
+    @property
+    def onset_known(self) -> np.ndarray:
+        """Per event: a spontaneous onset inside the record (not cut by its start, not start-up)."""
+        return (self.start_bin > 0) & ~self.startup
 
     @property
     def start_s(self) -> np.ndarray:
@@ -117,7 +140,7 @@ class IctalEvents:
 
     @property
     def complete(self) -> np.ndarray:
-        return (self.start_bin > 0) & (self.stop_bin < self.n_bins)
+        return self.onset_known & (self.stop_bin < self.n_bins)
 
     def in_events(self) -> np.ndarray:
         """Boolean per bin: inside an ictal event or an interictal discharge."""
@@ -210,6 +233,7 @@ def detect_ictal(smoothed_hz: np.ndarray, threshold_hz: float, bin_s: float,
         discharge_start_bin=a0[outside].astype(np.int64),
         discharge_stop_bin=b0[outside].astype(np.int64),
         active_start_bin=a0.astype(np.int64), active_stop_bin=b0.astype(np.int64),
+        startup_bins=_bins(p.ictal_startup_s, bin_s, up=True),
     )
 
 
@@ -219,33 +243,51 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else float("nan")
 
 
+def _k_o_peak(ev: IctalEvents, k_o_mM: np.ndarray | None, k_o_t_s: np.ndarray | None) -> float:
+    """The [K+]o peak of the record, after the end of the last start-up event if there is one
+    (NaN if that event lasts to the end of the record: nothing comes after it)."""
+    if k_o_mM is None or not len(k_o_mM):
+        return float("nan")
+    k = np.asarray(k_o_mM, dtype=np.float64)
+    if ev.startup.any():
+        if k_o_t_s is None:
+            raise ValueError("k_o_t_s is needed to read the [K+]o peak after start-up events")
+        if ev.stop_bin[ev.startup].max() >= ev.n_bins:
+            return float("nan")
+        k = k[np.asarray(k_o_t_s) >= ev.stop_s[ev.startup].max() - _EPS]
+    return float(k.max()) if k.size else float("nan")
+
+
 def ictal_metrics(ev: IctalEvents, spikes: Mapping[str, np.ndarray], n_nodes: Mapping[str, int],
-                  k_o_mM: np.ndarray | None = None) -> dict[str, float | int]:
+                  k_o_mM: np.ndarray | None = None,
+                  k_o_t_s: np.ndarray | None = None) -> dict[str, float | int]:
     """summary.json's ictal metrics of detected events (see the module docstring).
 
     ``spikes`` maps population -> spike times (s); rates in and between events are per neuron,
     over the bins of the record inside (or outside) any ictal event or interictal discharge.
+    ``k_o_t_s`` (the times of ``k_o_mM``) is needed only to read the peak after start-up events.
     """
-    span_s = ev.n_bins * ev.bin_s
+    counted = ~ev.startup
+    span_s = (ev.n_bins - min(ev.startup_bins, ev.n_bins)) * ev.bin_s
     ictal_bins = int(np.sum(ev.stop_bin - ev.start_bin))
     free_s = (ev.n_bins - ictal_bins) * ev.bin_s
-    starts = ev.start_s
-    known = ev.start_bin > 0
-    intervals = np.diff(starts)[known[:-1]] if ev.n > 1 else np.empty(0)
+    starts = ev.start_s[counted]
+    known = ev.onset_known[counted]
+    intervals = np.diff(starts)[known[:-1]] if starts.size > 1 else np.empty(0)
+    n = int(np.count_nonzero(counted))
     out: dict[str, float | int] = {
-        "ictal_event_count": ev.n,
-        "ictal_rate_per_min": ev.n / span_s * 60.0,
+        "ictal_event_count": n,
+        "ictal_rate_per_min": n / span_s * 60.0 if span_s > 0 else float("nan"),
         "mean_ictal_duration_s": _mean(ev.duration_s[ev.complete]),
         "mean_interictal_interval_s": _mean(intervals),
         "time_to_first_ictal_s": float(starts[known][0]) if known.any() else float("nan"),
         "interictal_discharge_rate_hz": (ev.discharge_start_bin.size / free_s
                                          if free_s > 0 else float("nan")),
-        "postictal_suppression_s": _mean(ev.postictal_s),
+        "postictal_suppression_s": _mean(ev.postictal_s[counted]),
         "tonic_duration_s": _mean(ev.tonic_s[ev.complete]),
         "clonic_first_hz": _mean(ev.clonic_first_hz[ev.complete]),
         "clonic_last_hz": _mean(ev.clonic_last_hz[ev.complete]),
-        "k_o_peak_mM": float(np.max(k_o_mM)) if k_o_mM is not None and len(k_o_mM) else
-        float("nan"),
+        "k_o_peak_mM": _k_o_peak(ev, k_o_mM, k_o_t_s),
     }
     mask = ev.in_events()
     in_s, out_s = mask.sum() * ev.bin_s, (~mask).sum() * ev.bin_s

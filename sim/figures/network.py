@@ -61,6 +61,7 @@ class StoredEvents:
     runaway_onset_s: float
     ictal_start_s: np.ndarray  # ictal events (the seizure-scale detector)
     ictal_stop_s: np.ndarray
+    ictal_startup: np.ndarray  # per ictal event: the start-up transient, not counted
 
     @property
     def n(self) -> int:
@@ -115,7 +116,13 @@ def stored_events(run: Any) -> StoredEvents | None:
         runaway=bool(a.get("runaway", False)),
         runaway_onset_s=_scalar(a, "detection/runaway_onset_s"),
         ictal_start_s=arr("ictal/start_s"), ictal_stop_s=arr("ictal/stop_s"),
+        ictal_startup=_startup_flags(arr("ictal/startup", bool), arr("ictal/start_s").size),
     )
+
+
+def _startup_flags(flags: np.ndarray, n: int) -> np.ndarray:
+    """The stored start-up flags; none in a run.h5 written before analysis.ictal_startup_s."""
+    return flags if flags.size == n else np.zeros(n, dtype=bool)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -278,8 +285,12 @@ def _shade(ax: Any, events: StoredEvents | None, t_stop: float) -> None:
         return
     if events.t_start_s > 0:
         ax.axvspan(0, events.t_start_s, color=WARMUP_COLOR, lw=0, zorder=0)
-    for a, b in zip(events.ictal_start_s, events.ictal_stop_s):
-        ax.axvspan(a, b, color=ICTAL_COLOR, alpha=0.3, lw=0, zorder=0)
+    for a, b, startup in zip(events.ictal_start_s, events.ictal_stop_s, events.ictal_startup):
+        if startup:  # the start-up transient: drawn, hatched, not counted
+            ax.axvspan(a, b, facecolor="none", edgecolor=ICTAL_COLOR, hatch="\\\\", lw=0,
+                       zorder=0)
+        else:
+            ax.axvspan(a, b, color=ICTAL_COLOR, alpha=0.3, lw=0, zorder=0)
     for a, b in zip(events.start_s, events.stop_s):
         if not _inside_ictal(events, a, b):
             ax.axvspan(a, b, color=BURST_COLOR, alpha=0.45, lw=0, zorder=0)
@@ -336,7 +347,8 @@ def plot_run(run: Any, path: Path) -> Path:
         ax_r.set_ylabel("neuron (subsample)")
         _shade(ax_r, events, t_stop)
         if events is not None:
-            n_ictal = events.ictal_start_s.size
+            n_startup = int(np.count_nonzero(events.ictal_startup))
+            n_ictal = events.ictal_start_s.size - n_startup
             n_inter = sum(not _inside_ictal(events, a, b)
                           for a, b in zip(events.start_s, events.stop_s))
             if n_inter:
@@ -345,6 +357,9 @@ def plot_run(run: Any, path: Path) -> Path:
             if n_ictal:
                 handles.append(Patch(color=ICTAL_COLOR, alpha=0.5,
                                      label=f"ictal event ({n_ictal})"))
+            if n_startup:
+                handles.append(Patch(facecolor="none", edgecolor=ICTAL_COLOR, hatch="\\\\",
+                                     label="start-up event (not counted)"))
             if events.t_start_s > 0:
                 handles.append(Patch(color=WARMUP_COLOR, label="warm-up (not analysed)"))
             if events.runaway:

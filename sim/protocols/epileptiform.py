@@ -345,6 +345,7 @@ def store_ictal(run: RunData, ev: IctalEvents) -> None:
     run.put("analysis", "ictal/clonic_last_hz", ev.clonic_last_hz, "Hz")
     run.put("analysis", "ictal/postictal_s", ev.postictal_s, "s")
     run.put("analysis", "ictal/complete", ev.complete.astype(np.int8), "1")
+    run.put("analysis", "ictal/startup", ev.startup.astype(np.int8), "1")
 
 
 def ictal_analysis(run: RunData, params: BurstParams, ictal: IctalParams,
@@ -357,8 +358,8 @@ def ictal_analysis(run: RunData, params: BurstParams, ictal: IctalParams,
     pooled, _ = pooled_rate(run.spikes, run.n_nodes, pops, run.duration_s, bin_s)
     smoothed = smooth_rate(pooled, bin_s, params.burst_smooth_ms)
     ev = detect_ictal(smoothed, threshold_hz, bin_s, ictal)
-    k_o = run.traces.get("k_o_mM")
-    metrics = ictal_metrics(ev, {p: run.spikes[p][0] for p in pops}, run.n_nodes, k_o)
+    metrics = ictal_metrics(ev, {p: run.spikes[p][0] for p in pops}, run.n_nodes,
+                            run.traces.get("k_o_mM"), run.traces.get("ions_t_s"))
     return ev, metrics
 
 
