@@ -226,3 +226,43 @@ def test_event_zoom_draws_a_window_and_refuses_one_outside_the_run(tmp_path, cap
     assert script.main([str(tmp_path), "--from", "2", "--to", "18", "--out", str(bad),
                         "--set", "nope=1"]) == 2
     assert "nope" in capsys.readouterr().err and not bad.exists()
+
+
+def test_event_floor_finds_the_quiet_between_clonic_bursts(monkeypatch, tmp_path, capsys):
+    """Two complete events on a 1 ms trace from t = 2 s: 10-20 s sustained at 150 Hz with one
+    0.3 s dip to 60 Hz (floor 60 at 0.25 s bins), 30-40 s bursts of 0.2 s at 2 Hz over silence
+    (floor 0: the bin 30.75-31 s falls between two bursts); an event cut by the end is left
+    out."""
+    import numpy as np
+
+    script = load_script("event_floor")
+    rate = np.zeros(58_000)  # 2-60 s
+
+    def at(t):
+        return round((t - 2.0) * 1000)
+
+    rate[at(10):at(20)] = 150.0
+    rate[at(15):at(15.3)] = 60.0
+    for k in range(20):
+        rate[at(30 + 0.5 * k):at(30.2 + 0.5 * k)] = 200.0
+    rate[at(55):] = 150.0
+    analysis = {"detection/rate_hz": rate, "detection/bin_s": 1e-3, "detection/t_start_s": 2.0,
+                "ictal/start_s": np.array([10.0, 30.0, 55.0]),
+                "ictal/stop_s": np.array([20.0, 40.0, 60.0]),
+                "ictal/complete": np.array([1, 1, 0])}
+    floors = script.event_floors(analysis, 0.25, 0.5)
+    assert [d for d, _ in floors] == [10.0, 10.0]
+    assert floors[0][1] == pytest.approx(60.0)  # the 0.3 s dip fills one whole 0.25 s bin
+    assert floors[1][1] == pytest.approx(0.0)  # 30.7-30.95 s: between two bursts
+    assert script.event_floors(analysis, 0.25, 5.0) == []  # no bin between the edges
+
+    class Run:
+        def __init__(self, a):
+            self.analysis = a
+
+    (tmp_path / "sweep.csv").write_text("run_id,u\na,0.2\n")
+    monkeypatch.setattr(script, "read_run", lambda path: Run(analysis))
+    assert script.main([str(tmp_path), "--by", "u"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "| 0.2 | 2 | 10.0, 10.0 | 60, 0 |"
+    assert script.main([str(tmp_path), "--by", "nope"]) == 2
+    assert script.main([str(tmp_path), "--by", "u", "--bin-s", "0"]) == 2
