@@ -157,6 +157,21 @@ def test_recurrent_calibration_bursts_in_high_k_and_is_quiet_in_normal_acsf(runs
 
 
 @pytest.mark.long
+def test_measured_depression_brings_the_high_k_interval_nearer_ca3(tmp_path):
+    """configs/seizure_recurrent_tm.toml (U 0.5, recovery 0.8 s; Tsodyks et al. 2000) against
+    seizure_recurrent.toml (U 0.2, 2 s) at 8.5 mM K+ / 1.2 mM Mg2+, seed 1, 60 s: the same ceiling
+    on release (U x recovery 0.4 s) and faster recovery, so brief bursts come sooner after each
+    other, nearer CA3's 1.4 s (README, "Measured depression": 1.8 vs 3.1 s over 10 min)."""
+    bath = {"bath.mg_mM": 1.2, "bath.k_mM": 8.5, "protocol.duration_s": 60.0}
+    assumed = execute(seizure_cfg("seizure_recurrent", **bath), tmp_path / "assumed")
+    measured = execute(seizure_cfg("seizure_recurrent_tm", **bath), tmp_path / "measured")
+    for s in (assumed, measured):
+        assert not s["runaway"] and s["mean_burst_duration_s"] < 1.0
+    assert 1.0 <= measured["mean_interburst_interval_s"] <= 2.5
+    assert measured["mean_interburst_interval_s"] < assumed["mean_interburst_interval_s"] - 0.5
+
+
+@pytest.mark.long
 def test_recurrent_calibration_makes_ictal_events_in_zero_mg(tmp_path):
     """experiments/seizure_recurrent.toml, 0 Mg2+, seed 1, 200 s: the calibration that bursts in
     high K+ also makes self-terminating ictal events in 0 Mg2+ (README, "A third calibration":
