@@ -17,13 +17,14 @@ phase reading (``analysis.phase_threshold_fraction``).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.store import read_run
+from sim.sweeps.table import read_sweep_rows
 
 
 def event_floors(analysis: dict, bin_s: float, edge_s: float) -> list[tuple[float, float]]:
@@ -32,7 +33,7 @@ def event_floors(analysis: dict, bin_s: float, edge_s: float) -> list[tuple[floa
     rate = np.asarray(analysis["detection/rate_hz"], dtype=np.float64)
     step = float(analysis["detection/bin_s"])
     t0 = float(analysis["detection/t_start_s"])
-    per_bin = max(1, int(round(bin_s / step)))
+    per_bin = max(1, round(bin_s / step))
     out = []
     starts = np.atleast_1d(analysis.get("ictal/start_s", []))
     stops = np.atleast_1d(analysis.get("ictal/stop_s", []))
@@ -62,15 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.bin_s > 0 or args.edge_s < 0:
         print("error: --bin-s must be > 0 and --edge-s >= 0", file=sys.stderr)
         return 2
-    table = args.sweep / "sweep.csv"
-    if not table.is_file():
-        print(f"error: {table}: no such file (expected a sweep's output folder)", file=sys.stderr)
-        return 2
-    with table.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    missing = [k for k in args.by if rows and k not in rows[0]]
-    if missing:
-        print(f"error: --by {', '.join(missing)}: not a column of {table}", file=sys.stderr)
+    try:
+        rows = read_sweep_rows(args.sweep, args.by)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"| {' | '.join(args.by)} | complete ictal events | durations (s) "
           f"| lowest pooled rate inside, {args.bin_s:g} s bins (Hz) |")

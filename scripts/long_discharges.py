@@ -12,13 +12,14 @@ holds, and each run's longest discharge. Nothing is simulated or written.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.store import read_run
+from sim.sweeps.table import read_sweep_rows
 
 
 def durations(run_dir: Path) -> np.ndarray:
@@ -34,14 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-s", type=float, default=2.0, help="a long discharge lasts at "
                         "least this many seconds (default 2)")
     args = parser.parse_args(argv)
-    table = args.sweep / "sweep.csv"
-    if not table.is_file():
-        print(f"error: {table}: no such file (expected a sweep's output folder)", file=sys.stderr)
-        return 2
-    with table.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    if rows and args.by not in rows[0]:
-        print(f"error: --by {args.by}: not a column of {table}", file=sys.stderr)
+    try:
+        rows = read_sweep_rows(args.sweep, [args.by])
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     groups: dict[str, list[np.ndarray]] = {}
     for row in rows:

@@ -151,6 +151,19 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), list(reader)
 
 
+def read_sweep_rows(folder: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    """The rows of the ``sweep.csv`` in a sweep's output folder, for the scripts that read its
+    runs back; an InputError when the file is missing or lacks one of ``columns``."""
+    path = Path(folder) / "sweep.csv"
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (expected a sweep's output folder)")
+    names, rows = read_csv(path)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise InputError(f"--by {', '.join(missing)}: not a column of {path}")
+    return rows
+
+
 def numeric_metrics(table: SweepTable, names: Sequence[str] | None = None) -> list[str]:
     """Metrics (among ``names``, default all) with at least one finite value."""
     candidates = names if names is not None else table.metrics
