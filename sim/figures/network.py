@@ -29,6 +29,7 @@ from sim.figures.style import OKABE_ITO, POP_COLORS, POP_LABELS, STYLE, new_figu
 BURST_COLOR = "#BBBBBB"
 ICTAL_COLOR = OKABE_ITO["orange"]
 WARMUP_COLOR = "#EEEEEE"
+STARTUP_HATCH = "\\\\"  # a start-up ictal event: outlined in ICTAL_COLOR, not filled
 RUNAWAY_COLOR = OKABE_ITO["purple"]
 #: Smoothing of the per-population rates drawn (display only), ms.
 DISPLAY_SMOOTH_MS = 10.0
@@ -105,6 +106,7 @@ def stored_events(run: Any) -> StoredEvents | None:
     def arr(key: str, dtype: Any = float) -> np.ndarray:
         return np.atleast_1d(np.asarray(a.get(key, []), dtype=dtype))
 
+    ictal_starts = arr("ictal/start_s")
     return StoredEvents(
         start_s=arr("events/start_s"), stop_s=arr("events/stop_s"),
         peak_hz=arr("events/peak_rate_hz"), ictal_like=arr("events/ictal_like", bool),
@@ -115,8 +117,8 @@ def stored_events(run: Any) -> StoredEvents | None:
         ictal_min_duration_s=_scalar(a, "detection/ictal_min_duration_s"),
         runaway=bool(a.get("runaway", False)),
         runaway_onset_s=_scalar(a, "detection/runaway_onset_s"),
-        ictal_start_s=arr("ictal/start_s"), ictal_stop_s=arr("ictal/stop_s"),
-        ictal_startup=_startup_flags(arr("ictal/startup", bool), arr("ictal/start_s").size),
+        ictal_start_s=ictal_starts, ictal_stop_s=arr("ictal/stop_s"),
+        ictal_startup=_startup_flags(arr("ictal/startup", bool), ictal_starts.size),
     )
 
 
@@ -287,7 +289,7 @@ def _shade(ax: Any, events: StoredEvents | None, t_stop: float) -> None:
         ax.axvspan(0, events.t_start_s, color=WARMUP_COLOR, lw=0, zorder=0)
     for a, b, startup in zip(events.ictal_start_s, events.ictal_stop_s, events.ictal_startup):
         if startup:  # the start-up transient: drawn, hatched, not counted
-            ax.axvspan(a, b, facecolor="none", edgecolor=ICTAL_COLOR, hatch="\\\\", lw=0,
+            ax.axvspan(a, b, facecolor="none", edgecolor=ICTAL_COLOR, hatch=STARTUP_HATCH, lw=0,
                        zorder=0)
         else:
             ax.axvspan(a, b, color=ICTAL_COLOR, alpha=0.3, lw=0, zorder=0)
@@ -358,7 +360,7 @@ def plot_run(run: Any, path: Path) -> Path:
                 handles.append(Patch(color=ICTAL_COLOR, alpha=0.5,
                                      label=f"ictal event ({n_ictal})"))
             if n_startup:
-                handles.append(Patch(facecolor="none", edgecolor=ICTAL_COLOR, hatch="\\\\",
+                handles.append(Patch(facecolor="none", edgecolor=ICTAL_COLOR, hatch=STARTUP_HATCH,
                                      label="start-up event (not counted)"))
             if events.t_start_s > 0:
                 handles.append(Patch(color=WARMUP_COLOR, label="warm-up (not analysed)"))
