@@ -218,6 +218,14 @@ class NetworkConfig(Section):
     # membrane over one step; "rk4": fourth-order Runge-Kutta. Accuracy and cost of each:
     # docs/performance.md.
     integration: Literal["euler", "exponential_euler", "rk4"] = "euler"
+    # Slow, use-dependent Na+ channel inactivation (structural: on, each neuron carries its Na+
+    # availability and compiles a build of its own). Each spike takes a share of a neuron's
+    # available Na+ channels, which recover over about a second; depolarisation holds them
+    # inactivated; the threshold rises as availability falls (Platkiewicz & Brette 2010) and
+    # diverges at a floor, so a neuron that fires fast adapts and, driven hard enough, stops
+    # firing (depolarisation block). Off by default: every calibration and result is without it;
+    # README, "Slow Na+ inactivation", has what it does.
+    slow_na_inactivation: bool = False
 
     # --- runtime (set on the compiled binary; a change never recompiles)
     # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
@@ -245,6 +253,29 @@ class NetworkConfig(Section):
     # Decay of the burst AHP, ms (assumed: a few hundred ms, so that the AHP after a burst lasts
     # most of a ~1 s interval, as in CA3).
     burst_ahp_tau_ms: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 300.0
+    # Slow Na+ inactivation (with slow_na_inactivation on); the values are those of the README's
+    # scan on the recurrent calibration. The threshold's rise per e-fold loss of availability, mV:
+    # the Boltzmann slope of Na+ activation (Platkiewicz & Brette 2010; 3.4 mV in their model,
+    # a few mV measured).
+    na_inact_ka_mV: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 5.0
+    # Half point of availability against membrane potential, mV (assumed: above the range the
+    # integrate-and-fire membrane covers while firing, so that only a neuron held depolarised
+    # loses it; measured slow inactivation is half at -44 mV with a 14 mV slope, Fleidervish et
+    # al. 1996).
+    na_inact_v_half_mV: Annotated[float, Field(ge=-80, le=0, allow_inf_nan=False)] = -40.0
+    # Slope of that Boltzmann, mV (assumed, steep: at rest availability stays at 1, so the
+    # calibrated threshold is unchanged).
+    na_inact_slope_mV: Annotated[float, Field(gt=0, le=30, allow_inf_nan=False)] = 3.0
+    # Time constant of availability, ms (slow inactivation: onset 0.9-2.3 s, recovery 0.45-2.5 s,
+    # Fleidervish et al. 1996).
+    na_inact_tau_ms: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 1000.0
+    # Share of the available channels each spike inactivates (assumed; calibrated by the README's
+    # scan: 0.003 keeps ictal events, 0.005 and more leaves only brief discharges).
+    na_inact_per_spike: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.003
+    # Availability at which no spike can start (the threshold diverges there; assumed 0.5: the
+    # threshold equation has no solution once the available Na+ conductance is too small against
+    # the leak, Platkiewicz & Brette 2010).
+    na_inact_floor: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.5
     # Presynaptic short-term depression of excitatory synapses (Tsodyks-Markram; assumed).
     depression_u: Fraction = 0.05
     depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
@@ -601,7 +632,7 @@ class Config(Section):
                     f"(e.g. 0.5, 1, 2 or 5), or 0 for every step, got {ion_dt:g}")
         # (key, its unit, milliseconds per unit)
         for key, unit, ms in (("depression_tau_rec_s", "s", 1e3), ("adaptation_tau_s", "s", 1e3),
-                              ("burst_ahp_tau_ms", "ms", 1.0)):
+                              ("burst_ahp_tau_ms", "ms", 1.0), ("na_inact_tau_ms", "ms", 1.0)):
             tau = getattr(self.network, key)
             if tau * ms < 10 * dt_ms:
                 raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "

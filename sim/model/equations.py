@@ -164,13 +164,45 @@ EXTRASYNAPTIC_PARAMS = ("g_nmda_ext_nS", "occupancy_ext_before", "occupancy_ext_
 ION_INPUTS = ("ek_mV", "pump_k")
 
 
+# Slow Na+ inactivation (network.slow_na_inactivation; a build of its own, off by default). Each
+# neuron's Na+ channel availability h_na relaxes, with na_inact_tau_ms, towards a Boltzmann function
+# of its membrane potential, and each spike takes a share na_inact_per_spike of it: the spike's own
+# inactivation, which an integrate-and-fire reset does not carry (use-dependent, cumulative
+# inactivation; Fleidervish et al. 1996). The threshold rises as availability falls, by
+# -k_a ln(h_na) (the threshold equation of Platkiewicz & Brette 2010), measured from a floor at
+# which it diverges: a neuron that fires fast adapts, and one driven hard enough stops firing with
+# its membrane potential above its resting threshold (depolarisation block) until the drive lets
+# go and availability recovers.
+NA_INACTIVATION = """
+dh_na/dt = (1 / (1 + exp((v / mV - na_inact_v_half_mV) / na_inact_slope_mV)) - h_na) / (na_inact_tau_ms * ms) : 1
+"""
+NA_INACTIVATION_PARAMS = ("na_inact_ka_mV", "na_inact_v_half_mV", "na_inact_slope_mV",
+                          "na_inact_tau_ms", "na_inact_per_spike", "na_inact_floor")
+THRESHOLD_NA_INACTIVATION = (
+    "v > v_th - na_inact_ka_mV * mV"
+    " * log(clip((h_na - na_inact_floor) / (1 - na_inact_floor), 1e-12, 1))")
+RESET_NA_INACTIVATION = "h_na -= na_inact_per_spike * h_na"
+
+
+def threshold(slow_na_inactivation: bool = False) -> str:
+    """The spike condition: the fixed threshold, or with slow Na+ inactivation the threshold
+    raised as availability falls."""
+    return THRESHOLD_NA_INACTIVATION if slow_na_inactivation else THRESHOLD
+
+
+def reset(slow_na_inactivation: bool = False) -> str:
+    """The reset at a spike; with slow Na+ inactivation the spike also inactivates Na+ channels."""
+    return RESET + RESET_NA_INACTIVATION + "\n" if slow_na_inactivation else RESET
+
+
 def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
-                     stored_pump: bool = False) -> str:
+                     stored_pump: bool = False, slow_na_inactivation: bool = False) -> str:
     """The neuron model; with ``extrasynaptic`` the tonic extrasynaptic NMDA current joins the
     membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly);
     with ``linked_ions`` E_K and the pump's [K+]o factor are linked variables (:func:`link_ions`);
     with ``stored_pump`` the pump rate is a variable that :func:`store_pump_rate` sets on the ion
-    clock."""
+    clock; with ``slow_na_inactivation`` each neuron carries its Na+ channel availability
+    (:data:`NA_INACTIVATION`, read by :func:`threshold`)."""
     if not extrasynaptic:
         equations = NEURON_EQUATIONS
     else:
@@ -189,6 +221,9 @@ def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
             plain = f"\n{name} : 1\n"
             assert equations.count(plain) == 1, name
             equations = equations.replace(plain, f"\n{name} : 1 (linked)\n")
+    if slow_na_inactivation:
+        equations += NA_INACTIVATION + "\n".join(
+            f"{name} : 1 (shared, constant)" for name in NA_INACTIVATION_PARAMS)
     return equations
 
 
@@ -217,8 +252,10 @@ def store_pump_rate(group, dt) -> None:
                         name=f"{group.name}_pump_rate")
 
 
-def runtime_neuron_params(extrasynaptic: bool = False) -> tuple[str, ...]:
-    return RUNTIME_NEURON_PARAMS + (EXTRASYNAPTIC_PARAMS if extrasynaptic else ())
+def runtime_neuron_params(extrasynaptic: bool = False,
+                          slow_na_inactivation: bool = False) -> tuple[str, ...]:
+    return (RUNTIME_NEURON_PARAMS + (EXTRASYNAPTIC_PARAMS if extrasynaptic else ())
+            + (NA_INACTIVATION_PARAMS if slow_na_inactivation else ()))
 
 # --------------------------------------------------------------------------- extracellular K+
 # One well-mixed extracellular space for the network (the ``ions`` group, one element). [K+]o

@@ -52,6 +52,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     sizes = {"exc": structure["n_exc"], "inh": structure["n_inh"]}
     # only builds with extrasynaptic receptors carry the key (the default build's key is unchanged)
     extrasynaptic = bool(structure.get("extrasynaptic_nmda", False))
+    na_inactivation = bool(structure.get("slow_na_inactivation", False))  # the same: only when on
     drive_rate = structure["drive_inputs"] * structure["drive_rate_hz"]  # Hz, per neuron
     drive = structure["drive_model"] if drive_rate > 0 else None  # no drive objects at rate 0
     event_drive = drive == "event"
@@ -82,9 +83,9 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
             n, eq.neuron_equations(extrasynaptic, linked_ions=True,
-                                   stored_pump=ion_dt_ms is not None)
+                                   stored_pump=ion_dt_ms is not None, slow_na_inactivation=na_inactivation)
             + ("\n" + DRIVE_STATE if event_drive else ""),
-            threshold=eq.THRESHOLD, reset=eq.RESET,
+            threshold=eq.threshold(na_inactivation), reset=eq.reset(na_inactivation),
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
             events={"drive": DRIVE_EVENT} if event_drive else None,
             method=method, namespace=namespace, name=pop,
@@ -99,10 +100,12 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         group.v_th = "V_th0 + th_sd * randn()"
         group.v = "E_L + rand() * (v_th - E_L)"
         group.x_res = 1
+        if na_inactivation:  # fully available at the start
+            group.h_na = 1
         if event_drive:
             group.next_drive = DRIVE_FIRST_ARRIVAL
         groups[pop] = group
-        for name in eq.runtime_neuron_params(extrasynaptic):
+        for name in eq.runtime_neuron_params(extrasynaptic, na_inactivation):
             params[f"{pop}.{name}"] = [getattr(group, name)]
         params[f"{pop}.na_in"] = [group.na_in]  # starts at the resting [Na+]i (run-time)
 

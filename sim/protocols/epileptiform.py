@@ -155,6 +155,7 @@ def structure_of(cfg: Config) -> dict[str, Any]:
         "precision": cfg.simulation.precision,
         "threads": cfg.simulation.threads,
     } | ({"extrasynaptic_nmda": True} if cfg.mechanisms.coagonist_pool != "bulk" else {}) \
+      | ({"slow_na_inactivation": True} if net.slow_na_inactivation else {}) \
       | ({"ion_dt_ms": ion_dt} if (ion_dt := cfg.simulation.ion_dt_ms) not in (0, dt) else {})
 
 
@@ -257,6 +258,10 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
             values.update({"g_nmda_ext_nS": cfg.mechanisms.g_nmda_extrasynaptic_nS,
                            "occupancy_ext_before": state.occupancy_extrasynaptic[pop].before,
                            "occupancy_ext_after": state.occupancy_extrasynaptic[pop].after})
+        if net.slow_na_inactivation:
+            values.update({"na_inact_ka_mV": net.na_inact_ka_mV, "na_inact_v_half_mV": net.na_inact_v_half_mV,
+                           "na_inact_slope_mV": net.na_inact_slope_mV, "na_inact_tau_ms": net.na_inact_tau_ms,
+                           "na_inact_per_spike": net.na_inact_per_spike, "na_inact_floor": net.na_inact_floor})
         params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
     params.update({
         "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
