@@ -83,7 +83,8 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
             namespace["drive_total_rate"] = drive_rate * Hz
         group = NeuronGroup(
             n, eq.neuron_equations(extrasynaptic, linked_ions=True,
-                                   stored_pump=ion_dt_ms is not None, slow_na_inactivation=na_inactivation)
+                                   stored_pump=ion_dt_ms is not None,
+                                   slow_na_inactivation=na_inactivation)
             + ("\n" + DRIVE_STATE if event_drive else ""),
             threshold=eq.threshold(na_inactivation), reset=eq.reset(na_inactivation),
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),

@@ -258,10 +258,8 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
             values.update({"g_nmda_ext_nS": cfg.mechanisms.g_nmda_extrasynaptic_nS,
                            "occupancy_ext_before": state.occupancy_extrasynaptic[pop].before,
                            "occupancy_ext_after": state.occupancy_extrasynaptic[pop].after})
-        if net.slow_na_inactivation:
-            values.update({"na_inact_ka_mV": net.na_inact_ka_mV, "na_inact_v_half_mV": net.na_inact_v_half_mV,
-                           "na_inact_slope_mV": net.na_inact_slope_mV, "na_inact_tau_ms": net.na_inact_tau_ms,
-                           "na_inact_per_spike": net.na_inact_per_spike, "na_inact_floor": net.na_inact_floor})
+        if net.slow_na_inactivation:  # the same in both populations; the keys are the names
+            values.update({name: getattr(net, name) for name in eq.NA_INACTIVATION_PARAMS})
         params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
     params.update({
         "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
