@@ -141,7 +141,12 @@ RUNTIME_NEURON_PARAMS = (
     "na_per_spike_mM", "na_rest_mM", "na_relax_per_s",
 )
 
-RUNTIME_DECLARATIONS = "\n".join(f"{name} : 1 (shared, constant)" for name in RUNTIME_NEURON_PARAMS)
+def runtime_declarations(names) -> str:
+    """Brian2 declarations of dimensionless run-time constants, one per line."""
+    return "\n".join(f"{name} : 1 (shared, constant)" for name in names)
+
+
+RUNTIME_DECLARATIONS = runtime_declarations(RUNTIME_NEURON_PARAMS)
 
 NEURON_EQUATIONS = "\n".join(
     [MEMBRANE, SYNAPTIC_CURRENTS, NMDA, BATH, ADAPTATION, SODIUM, PRESYNAPTIC,
@@ -209,7 +214,7 @@ def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
         membrane = MEMBRANE.replace("(I_leak + I_syn + I_glyr + I_ahp - I_pump)",
                                     "(I_leak + I_syn + I_nmda_ext + I_glyr + I_ahp - I_pump)")
         assert membrane != MEMBRANE
-        declarations = "\n".join(f"{name} : 1 (shared, constant)" for name in EXTRASYNAPTIC_PARAMS)
+        declarations = runtime_declarations(EXTRASYNAPTIC_PARAMS)
         equations = "\n".join([membrane, SYNAPTIC_CURRENTS, NMDA, BATH, EXTRASYNAPTIC, ADAPTATION,
                                SODIUM, PRESYNAPTIC, RUNTIME_DECLARATIONS, declarations])
     if stored_pump:
@@ -222,8 +227,7 @@ def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
             assert equations.count(plain) == 1, name
             equations = equations.replace(plain, f"\n{name} : 1 (linked)\n")
     if slow_na_inactivation:
-        equations += NA_INACTIVATION + "\n".join(
-            f"{name} : 1 (shared, constant)" for name in NA_INACTIVATION_PARAMS)
+        equations += NA_INACTIVATION + runtime_declarations(NA_INACTIVATION_PARAMS)
     return equations
 
 
@@ -304,7 +308,7 @@ RUNTIME_ION_PARAMS = (
     "k_pump_volume_factor", "pump_rest_mM_s", "k_in_mM", "pump_k_half_mM", "pump_k_slope_mM",
     "buffer_rate_per_s", "buffer_capacity_mM", "buffer_release_per_s",
 )
-ION_EQUATIONS = IONS + "\n".join(f"{name} : 1 (shared, constant)" for name in RUNTIME_ION_PARAMS)
+ION_EQUATIONS = IONS + runtime_declarations(RUNTIME_ION_PARAMS)
 #: Nernst slope RT/F at 37 C, mV: E_K = 26.7 mV ln([K+]o / [K+]i).
 EK_SLOPE_MV = 26.7
 
