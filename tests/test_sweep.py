@@ -130,7 +130,9 @@ class ExternalCluster:
         self.client = self._client(n_workers)
 
     def _start(self, name: str, args: list[str]) -> None:
-        dask = shutil.which("dask") or "dask"
+        # the dask command of this interpreter's environment, found even when it is not activated
+        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        assert dask, "the `dask` command of distributed is not installed"
         log = open(self.logs / f"{name}.log", "w")
         self.procs.append(subprocess.Popen([dask, *args], env=self.env, stdout=log,
                                            stderr=subprocess.STDOUT, start_new_session=True))
