@@ -190,6 +190,22 @@ def test_slow_na_inactivation_brings_the_ictal_k_peak_into_the_slice_range(tmp_p
 
 
 @pytest.mark.long
+def test_na_inactivation_and_measured_depression_together_keep_both_fixes(tmp_path):
+    """configs/seizure_recurrent_na_inactivation_tm.toml, seed 1: the 0 Mg2+ [K+]o peak stays in
+    the slice range (the inactivation's fix; 11.1 mM over 100 s) and the 8.5 mM K+ / 1.2 mM Mg2+
+    bursts come about as often as in CA3 (the depression's fix; 1.4 +/- 0.1 s in slices, 1.43 s
+    over 100 s here, 1.79 s with the depression alone) (README, "Both together")."""
+    both = "seizure_recurrent_na_inactivation_tm"
+    zero_mg = execute(seizure_cfg(both, **{"protocol.duration_s": 100.0}), tmp_path / "0mg")
+    assert not zero_mg["runaway"] and zero_mg["ictal_event_count"] >= 1
+    assert 8.0 <= zero_mg["k_o_peak_mM"] <= 12.0
+    high_k = execute(seizure_cfg(both, **{"bath.mg_mM": 1.2, "bath.k_mM": 8.5,
+                                          "protocol.duration_s": 60.0}), tmp_path / "highK")
+    assert not high_k["runaway"] and high_k["mean_burst_duration_s"] < 1.0
+    assert 1.2 <= high_k["mean_interburst_interval_s"] <= 1.7
+
+
+@pytest.mark.long
 def test_recurrent_calibration_makes_ictal_events_in_zero_mg(tmp_path):
     """experiments/seizure_recurrent.toml, 0 Mg2+, seed 1, 200 s: the calibration that bursts in
     high K+ also makes self-terminating ictal events in 0 Mg2+ (README, "A third calibration":
