@@ -206,6 +206,23 @@ def test_na_inactivation_and_measured_depression_together_keep_both_fixes(tmp_pa
 
 
 @pytest.mark.long
+def test_a_burst_ahp_puts_interictal_discharges_between_ictal_events(tmp_path):
+    """configs/seizure_recurrent_discharges.toml, 0 Mg2+, seed 1, 230 s: brief discharges, an
+    ictal event, post-ictal silence, discharges again, the next ictal event, as in Avoli et al.
+    1991's slices (README, "Discharges between events": in the scan's 300 s run, events of 10.6
+    and 11.8 s at 51 and 206 s with 7 discharges of ~0.35 s between them)."""
+    s = execute(seizure_cfg("seizure_recurrent_discharges", **{"protocol.duration_s": 230.0}),
+                tmp_path)
+    assert not s["runaway"] and s["ictal_event_count"] >= 2
+    assert 8.0 <= s["k_o_peak_mM"] <= 12.0
+    run = read_run(tmp_path)
+    first_end, second_start = run.analysis["ictal/stop_s"][0], run.analysis["ictal/start_s"][1]
+    start, stop = run.analysis["events/start_s"], run.analysis["events/stop_s"]
+    between = (stop - start < 1.0) & (start > first_end) & (start < second_start)
+    assert between.sum() >= 3
+
+
+@pytest.mark.long
 def test_recurrent_calibration_makes_ictal_events_in_zero_mg(tmp_path):
     """experiments/seizure_recurrent.toml, 0 Mg2+, seed 1, 200 s: the calibration that bursts in
     high K+ also makes self-terminating ictal events in 0 Mg2+ (README, "A third calibration":
