@@ -130,12 +130,12 @@ class ExternalCluster:
         self.client = self._client(n_workers)
 
     def _start(self, name: str, args: list[str]) -> None:
-        # the dask command of this interpreter's environment, found even when it is not activated
-        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-        assert dask, "the `dask` command of distributed is not installed"
         log = open(self.logs / f"{name}.log", "w")
-        self.procs.append(subprocess.Popen([dask, *args], env=self.env, stdout=log,
-                                           stderr=subprocess.STDOUT, start_new_session=True))
+        # `python -m dask` of this interpreter, as the other tests start `python -m sim`: no
+        # lookup on PATH, so it runs from a venv that is not activated
+        self.procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], env=self.env,
+                                           stdout=log, stderr=subprocess.STDOUT,
+                                           start_new_session=True))
 
     def _client(self, n_workers: int):
         from distributed import Client
