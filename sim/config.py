@@ -226,6 +226,12 @@ class NetworkConfig(Section):
     # firing (depolarisation block). Off by default: every calibration and result is without it;
     # README, "Slow Na+ inactivation", has what it does.
     slow_na_inactivation: bool = False
+    # Intracellular Cl- dynamics (structural: on, each neuron carries its [Cl-]i and its own
+    # GABA-A / GlyR reversal, a build of its own). The Cl- share of inhibitory currents loads Cl-
+    # into a neuron held above E_Cl, KCC2 extrudes it; E_GABA rests at -75 mV and rises as Cl-
+    # accumulates (the chloride shift). Off by default: every calibration and result is without
+    # it; README, "Chloride", has what it does.
+    chloride_dynamics: bool = False
 
     # --- runtime (set on the compiled binary; a change never recompiles)
     # Peak conductances per synapse (nS). Calibrated (see README "Epileptiform activity") so that
@@ -276,6 +282,22 @@ class NetworkConfig(Section):
     # threshold equation has no solution once the available Na+ conductance is too small against
     # the leak, Platkiewicz & Brette 2010).
     na_inact_floor: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.5
+    # Chloride (with chloride_dynamics on). Extracellular Cl-, mM (ACSF holds ~130-135 mM).
+    cl_out_mM: Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)] = 130.0
+    # The share of GABA-A / GlyR conductance that is HCO3- (HCO3-/Cl- permeability 0.18 for
+    # GABA-A, 0.11 for glycine, Bormann et al. 1987; 0.2 taken, docs/literature.md §7), and
+    # E_HCO3, mV (assumed: ~15 mM inside against the 26 mM of ACSF);
+    # with the resting E_GABA of -75 mV they put the resting [Cl-]i at 4.5 mM (E_Cl -90 mV).
+    hco3_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.2
+    e_hco3_mV: Annotated[float, Field(ge=-60, le=0, allow_inf_nan=False)] = -15.0
+    # KCC2 extrusion: [Cl-]i relaxes to rest with this time constant, s (assumed: E_GABA recovers
+    # over seconds to tens of seconds after an intense Cl- load).
+    kcc2_tau_s: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 5.0
+    # The volume Cl- loads into, pL, per population (assumed: soma and proximal dendrites, where
+    # the GABA-A synapses sit, ~4 pL for a 20 um soma; interneurons in proportion to their
+    # capacitance). 1 pC of Cl- current changes [Cl-]i by 1 / (F x volume): 1 uM in 10 pL.
+    cl_volume_exc_pL: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 10.0
+    cl_volume_inh_pL: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 4.0
     # Presynaptic short-term depression of excitatory synapses (Tsodyks-Markram; assumed).
     depression_u: Fraction = 0.05
     depression_tau_rec_s: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
@@ -632,7 +654,8 @@ class Config(Section):
                     f"(e.g. 0.5, 1, 2 or 5), or 0 for every step, got {ion_dt:g}")
         # (key, its unit, milliseconds per unit)
         for key, unit, ms in (("depression_tau_rec_s", "s", 1e3), ("adaptation_tau_s", "s", 1e3),
-                              ("burst_ahp_tau_ms", "ms", 1.0), ("na_inact_tau_ms", "ms", 1.0)):
+                              ("burst_ahp_tau_ms", "ms", 1.0), ("na_inact_tau_ms", "ms", 1.0),
+                              ("kcc2_tau_s", "s", 1e3)):
             tau = getattr(self.network, key)
             if tau * ms < 10 * dt_ms:
                 raise ValueError(f"network.{key} must be >= 10 x simulation.dt_ms "

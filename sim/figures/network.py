@@ -260,7 +260,8 @@ def _inside_ictal(events: StoredEvents, a: float, b: float) -> bool:
 
 
 def _plot_ions(ax: Any, run: Any, events: StoredEvents | None, t_stop: float) -> None:
-    """[K+]o (left axis) and the mean [Na+]i of each population (right axis)."""
+    """[K+]o (left axis) and the mean [Na+]i of each population (right axis), with the mean
+    [Cl-]i (dotted) in the chloride build."""
     tr = run.traces
     t = np.asarray(tr["ions_t_s"], dtype=float)
     ax.plot(*_drawn(t, tr["k_o_mM"]), color=OKABE_ITO["black"], lw=1.3, label="[K+]o")
@@ -274,7 +275,12 @@ def _plot_ions(ax: Any, run: Any, events: StoredEvents | None, t_stop: float) ->
             lines += twin.plot(*_drawn(t, tr[key]), lw=1.0, ls="--",
                                color=POP_COLORS.get(pop, "k"),
                                label=f"[Na+]i, {POP_LABELS.get(pop, pop)} (mean)")
-    twin.set_ylabel("[Na+]i (mM)")
+    chloride = [pop for pop in NETWORK_POPULATIONS if f"cl_in_{pop}_mM" in tr]
+    for pop in chloride:
+        lines += twin.plot(*_drawn(t, tr[f"cl_in_{pop}_mM"]), lw=1.0, ls=":",
+                           color=POP_COLORS.get(pop, "k"),
+                           label=f"[Cl-]i, {POP_LABELS.get(pop, pop)} (mean)")
+    twin.set_ylabel("[Na+]i, [Cl-]i (mM)" if chloride else "[Na+]i (mM)")
     twin.spines["right"].set_visible(True)
     handles = ax.get_lines()[:1] + lines
     ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper left",

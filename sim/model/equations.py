@@ -188,6 +188,38 @@ THRESHOLD_NA_INACTIVATION = (
     " * log(clip((h_na - na_inact_floor) / (1 - na_inact_floor), 1e-12, 1))")
 RESET_NA_INACTIVATION = "h_na -= na_inact_per_spike * h_na"
 
+# Intracellular Cl- (network.chloride_dynamics; a build of its own, off by default). GABA-A and
+# GlyR channels pass Cl- and, less, HCO3- (permeability ratio about 0.2): their reversal is the
+# conductance-weighted mean of E_Cl and E_HCO3, -75 mV at the resting [Cl-]i. While a neuron sits
+# above E_Cl, the Cl- share of the inhibitory current loads Cl- into it (cl_mM_per_pC: one over
+# Faraday's constant times the cell's volume); KCC2 extrudes it towards rest with kcc2_tau_s. A
+# neuron under heavy inhibition during a seizure loads Cl-, its E_GABA rises and its inhibition
+# fades (the chloride shift; Krishnan & Bazhenov 2011 tie it to long seizures that alternate
+# between tonic and clonic firing). The HCO3- gradient is held fixed.
+CHLORIDE = """
+dcl_in/dt = (-cl_mM_per_pC * I_cl / pA - (cl_in - cl_rest_mM) / kcc2_tau_s) * Hz : 1
+I_cl = (1 - hco3_share) * (g_gaba * gaba_unblocked + g_glyr_nS * nS * (glyr_before + (glyr_after - glyr_before) * washed_in)) * (E_cl - v) : amp
+E_cl = ek_slope_mV * mV * log(cl_in / cl_out_mM) : volt
+E_inh = (1 - hco3_share) * E_cl + hco3_share * e_hco3_mV * mV : volt
+"""
+CHLORIDE_PARAMS = ("cl_out_mM", "cl_rest_mM", "kcc2_tau_s", "cl_mM_per_pC", "hco3_share",
+                   "e_hco3_mV")
+#: Faraday's constant, C/mol: a current of 1 pA carries 1 / FARADAY pmol/s of a monovalent ion.
+FARADAY_C_PER_MOL = 96485.0
+
+
+def cl_mM_per_pC(volume_pl: float) -> float:
+    """The change of [Cl-]i (mM) one pC of Cl- current makes in a cell of ``volume_pl`` pL."""
+    return 1e-12 / FARADAY_C_PER_MOL / (volume_pl * 1e-12) * 1e3
+
+
+def cl_rest_mM(e_inh_mV: float, cl_out_mM: float, hco3_share: float, e_hco3_mV: float) -> float:
+    """The [Cl-]i at which the GABA-A / GlyR reversal is ``e_inh_mV`` (Nernst for Cl-, 37 C)."""
+    import math
+
+    e_cl = (e_inh_mV - hco3_share * e_hco3_mV) / (1 - hco3_share)
+    return cl_out_mM * math.exp(e_cl / EK_SLOPE_MV)
+
 
 def threshold(slow_na_inactivation: bool = False) -> str:
     """The spike condition: the fixed threshold, or with slow Na+ inactivation the threshold
@@ -201,13 +233,16 @@ def reset(slow_na_inactivation: bool = False) -> str:
 
 
 def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
-                     stored_pump: bool = False, slow_na_inactivation: bool = False) -> str:
+                     stored_pump: bool = False, slow_na_inactivation: bool = False,
+                     chloride: bool = False) -> str:
     """The neuron model; with ``extrasynaptic`` the tonic extrasynaptic NMDA current joins the
     membrane equation (a different build: the default one is :data:`NEURON_EQUATIONS` exactly);
     with ``linked_ions`` E_K and the pump's [K+]o factor are linked variables (:func:`link_ions`);
     with ``stored_pump`` the pump rate is a variable that :func:`store_pump_rate` sets on the ion
     clock; with ``slow_na_inactivation`` each neuron carries its Na+ channel availability
-    (:data:`NA_INACTIVATION`, read by :func:`threshold`)."""
+    (:data:`NA_INACTIVATION`, read by :func:`threshold`); with ``chloride`` each neuron carries
+    its [Cl-]i and its own GABA-A / GlyR reversal (:data:`CHLORIDE`; the namespace's constant
+    ``E_inh`` is then not used, :func:`namespace`)."""
     if not extrasynaptic:
         equations = NEURON_EQUATIONS
     else:
@@ -228,6 +263,8 @@ def neuron_equations(extrasynaptic: bool = False, linked_ions: bool = False,
             equations = equations.replace(plain, f"\n{name} : 1 (linked)\n")
     if slow_na_inactivation:
         equations += NA_INACTIVATION + runtime_declarations(NA_INACTIVATION_PARAMS)
+    if chloride:
+        equations += CHLORIDE + runtime_declarations(CHLORIDE_PARAMS)
     return equations
 
 
@@ -256,10 +293,11 @@ def store_pump_rate(group, dt) -> None:
                         name=f"{group.name}_pump_rate")
 
 
-def runtime_neuron_params(extrasynaptic: bool = False,
-                          slow_na_inactivation: bool = False) -> tuple[str, ...]:
+def runtime_neuron_params(extrasynaptic: bool = False, slow_na_inactivation: bool = False,
+                          chloride: bool = False) -> tuple[str, ...]:
     return (RUNTIME_NEURON_PARAMS + (EXTRASYNAPTIC_PARAMS if extrasynaptic else ())
-            + (NA_INACTIVATION_PARAMS if slow_na_inactivation else ()))
+            + (NA_INACTIVATION_PARAMS if slow_na_inactivation else ())
+            + (CHLORIDE_PARAMS if chloride else ()))
 
 # --------------------------------------------------------------------------- extracellular K+
 # One well-mixed extracellular space for the network (the ``ions`` group, one element). [K+]o
@@ -293,6 +331,11 @@ ION_TRACE_DT_MS = 10.0
 NA_TOTALS = """
 na_total_exc : 1
 na_total_inh : 1
+"""
+#: The same for [Cl-]i in the chloride build.
+CL_TOTALS = """
+cl_total_exc : 1
+cl_total_inh : 1
 """
 #: Once per step: E_K and the pump's [K+]o factor from the current [K+]o.
 IONS_UPDATE = """
@@ -348,12 +391,13 @@ def refractory_period(t_ref: Any, dt: Any) -> Any:
     return t_ref + dt
 
 
-def namespace(cell_type: str) -> dict:
-    """Constants the equations refer to, for one cell type (values in Brian2 units)."""
+def namespace(cell_type: str, chloride: bool = False) -> dict:
+    """Constants the equations refer to, for one cell type (values in Brian2 units); with
+    ``chloride`` the GABA-A / GlyR reversal is each neuron's own, so no constant ``E_inh``."""
     from brian2 import mV, ms, pF
 
     cell = CELL_TYPES[cell_type]
-    return {
+    constants = {
         "C_m": cell["C_pF"] * pF,
         "E_L": cell["E_L_mV"] * mV,
         "V_reset": cell["V_reset_mV"] * mV,
@@ -366,3 +410,6 @@ def namespace(cell_type: str) -> dict:
         "ek_slope_mV": EK_SLOPE_MV,
         **mg_block_namespace(),
     }
+    if chloride:
+        del constants["E_inh"]
+    return constants

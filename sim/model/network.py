@@ -53,6 +53,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     # only builds with extrasynaptic receptors carry the key (the default build's key is unchanged)
     extrasynaptic = bool(structure.get("extrasynaptic_nmda", False))
     na_inactivation = bool(structure.get("slow_na_inactivation", False))  # the same: only when on
+    chloride = bool(structure.get("chloride_dynamics", False))  # the same
     drive_rate = structure["drive_inputs"] * structure["drive_rate_hz"]  # Hz, per neuron
     drive = structure["drive_model"] if drive_rate > 0 else None  # no drive objects at rate 0
     event_drive = drive == "event"
@@ -71,12 +72,14 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
                        **ion_clock)
     ions.run_regularly(eq.IONS_UPDATE, when="start", name="ions_update")
     na_totals = NeuronGroup(1, eq.NA_TOTALS, dt=eq.ION_TRACE_DT_MS * ms, name="na_totals")
+    cl_totals = (NeuronGroup(1, eq.CL_TOTALS, dt=eq.ION_TRACE_DT_MS * ms, name="cl_totals")
+                 if chloride else None)
     for name in eq.RUNTIME_ION_PARAMS:
         params[f"ions.{name}"] = [getattr(ions, name)]
     params["ions.K_o"] = [ions.K_o]  # starts at the bath's [K+]o (a run-time value)
     for pop, n in sizes.items():
         cell = eq.CELL_TYPES[pop]
-        namespace = {**eq.namespace(pop), "g_L": cell["g_L_nS"] * nS,
+        namespace = {**eq.namespace(pop, chloride), "g_L": cell["g_L_nS"] * nS,
                      "leak_cv": structure["leak_cv"], "V_th0": cell["V_th_mV"] * mV,
                      "th_sd": structure["threshold_sd_mV"] * mV}
         if event_drive:
@@ -84,7 +87,7 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         group = NeuronGroup(
             n, eq.neuron_equations(extrasynaptic, linked_ions=True,
                                    stored_pump=ion_dt_ms is not None,
-                                   slow_na_inactivation=na_inactivation)
+                                   slow_na_inactivation=na_inactivation, chloride=chloride)
             + ("\n" + DRIVE_STATE if event_drive else ""),
             threshold=eq.threshold(na_inactivation), reset=eq.reset(na_inactivation),
             refractory=eq.refractory_period(cell["t_ref_ms"] * ms, defaultclock.dt),
@@ -106,9 +109,11 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
         if event_drive:
             group.next_drive = DRIVE_FIRST_ARRIVAL
         groups[pop] = group
-        for name in eq.runtime_neuron_params(extrasynaptic, na_inactivation):
+        for name in eq.runtime_neuron_params(extrasynaptic, na_inactivation, chloride):
             params[f"{pop}.{name}"] = [getattr(group, name)]
         params[f"{pop}.na_in"] = [group.na_in]  # starts at the resting [Na+]i (run-time)
+        if chloride:
+            params[f"{pop}.cl_in"] = [group.cl_in]  # starts at the resting [Cl-]i (run-time)
 
     delay = structure["synaptic_delay_ms"] * ms
     p = structure["connection_probability"]
@@ -141,6 +146,12 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
                           name=f"na_sum_{pop}")
         na_sum.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
         synapses += [kout, na_sum]
+        if chloride:
+            cl_sum = Synapses(group, cl_totals,
+                              model=f"cl_total_{pop}_post = cl_in_pre : 1 (summed)",
+                              name=f"cl_sum_{pop}")
+            cl_sum.connect(i=np.arange(len(group)), j=np.zeros(len(group), dtype=int))
+            synapses.append(cl_sum)
         params["k_per_spike_mM"] = [*params.get("k_per_spike_mM", []), kout.k_per_spike_mM]
 
     # PoissonInput takes no name= (brian2 2.9); it is named <group>_poissoninput*.
@@ -176,11 +187,17 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
     na_trace = StateMonitor(na_totals, ["na_total_exc", "na_total_inh"], record=[0],
                             when="end", name="na_traces")
     monitors += [ion_trace, na_trace]
+    if chloride:
+        cl_trace = StateMonitor(cl_totals, ["cl_total_exc", "cl_total_inh"], record=[0],
+                                when="end", name="cl_traces")
+        monitors.append(cl_trace)
+        outputs.update({"cl_total_exc": (cl_trace, "cl_total_exc"),
+                        "cl_total_inh": (cl_trace, "cl_total_inh")})
     outputs.update({"ion_t": (ion_trace, "t"), "k_o": (ion_trace, "K_o"),
                     "na_total_exc": (na_trace, "na_total_exc"),
                     "na_total_inh": (na_trace, "na_total_inh")})
     return BuildSpec(
-        objects=[ions, na_totals, *groups.values(), *synapses, *drives, *monitors],
+        objects=[ions, na_totals, *([cl_totals] if chloride else []), *groups.values(), *synapses, *drives, *monitors],
         duration_s=NOMINAL_DURATION_S,  # each run gives its own (Build.run(duration_s=...))
         params=params,
         outputs=outputs,

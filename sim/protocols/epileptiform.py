@@ -156,6 +156,7 @@ def structure_of(cfg: Config) -> dict[str, Any]:
         "threads": cfg.simulation.threads,
     } | ({"extrasynaptic_nmda": True} if cfg.mechanisms.coagonist_pool != "bulk" else {}) \
       | ({"slow_na_inactivation": True} if net.slow_na_inactivation else {}) \
+      | ({"chloride_dynamics": True} if net.chloride_dynamics else {}) \
       | ({"ion_dt_ms": ion_dt} if (ion_dt := cfg.simulation.ion_dt_ms) not in (0, dt) else {})
 
 
@@ -214,6 +215,17 @@ def ion_params(cfg: Config) -> dict[str, float]:
     }
 
 
+def chloride_params(cfg: Config, pop: str) -> dict[str, float]:
+    """One population's chloride values; [Cl-]i starts at rest, where E_GABA is the calibrated
+    -75 mV (so the chloride build starts from the default's inhibition)."""
+    net = cfg.network
+    rest = eq.cl_rest_mM(eq.E_INH_MV, net.cl_out_mM, net.hco3_share, net.e_hco3_mV)
+    volume = net.cl_volume_exc_pL if pop == "exc" else net.cl_volume_inh_pL
+    return {"cl_out_mM": net.cl_out_mM, "cl_rest_mM": rest, "cl_in": rest,
+            "kcc2_tau_s": net.kcc2_tau_s, "cl_mM_per_pC": eq.cl_mM_per_pC(volume),
+            "hco3_share": net.hco3_share, "e_hco3_mV": net.e_hco3_mV}
+
+
 def runtime_params(cfg: Config, state) -> dict[str, float]:
     """Command-line values of one run: the receptor state (:class:`sim.conditions.ReceptorState`),
     the bath and protocol timing, the ion dynamics and every runtime conductance."""
@@ -260,6 +272,8 @@ def runtime_params(cfg: Config, state) -> dict[str, float]:
                            "occupancy_ext_after": state.occupancy_extrasynaptic[pop].after})
         if net.slow_na_inactivation:  # the same in both populations; the keys are the names
             values.update({name: getattr(net, name) for name in eq.NA_INACTIVATION_PARAMS})
+        if net.chloride_dynamics:
+            values.update(chloride_params(cfg, pop))
         params.update({f"{pop}.{k}": float(v) for k, v in values.items()})
     params.update({
         "syn_ee.w_ampa_nS": net.g_ampa_ee_nS,
@@ -450,6 +464,9 @@ class Epileptiform(Protocol):
         for pop in POPULATIONS:
             run.put("traces", f"na_in_{pop}_mM",
                     out[f"na_total_{pop}"].ravel() / n_nodes_total[pop], "mM")
+            if f"cl_total_{pop}" in out:  # the chloride build
+                run.put("traces", f"cl_in_{pop}_mM",
+                        out[f"cl_total_{pop}"].ravel() / n_nodes_total[pop], "mM")
         metrics = analyse(run, params, seed=cfg.simulation.seed,
                           ictal=IctalParams.from_mapping(cfg.analysis.model_dump()))
         trace_t = out["trace_t"]
