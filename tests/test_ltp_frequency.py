@@ -1,6 +1,7 @@
-"""The LTP frequency-response curve (Dudek & Bear 1992) with no drug and after 100 mg/kg: the two
-longest LTP scenarios (900 pulses at each of seven rates), in their own file so that pytest-xdist
-runs them beside the other LTP tests. The preparation and its scenario cache are test_ltp's."""
+"""The LTP frequency-response curve (Dudek & Bear 1992) with no drug and after 100 mg/kg: two of
+the longest LTP scenarios (900 pulses at each of seven rates), in their own file so that
+pytest-xdist runs them beside the other LTP tests (1 Hz at each dose: test_ltp_one_hz.py). The
+preparation and its scenario cache are test_ltp's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests import test_ltp
 
 run = test_ltp.run  # the module-scoped scenario cache (a fixture): one per file
 
-# ~5 min of one worker (seven 900-pulse arms per curve, three curves): a `long` scenario, which
+# Minutes of one worker (seven 900-pulse arms per curve, two curves): a `long` scenario, which
 # the suite leaves out and .ci/run runs after it (pytest -m long).
 pytestmark = pytest.mark.long
 
@@ -57,24 +58,3 @@ def test_a_coagonist_lowers_the_crossover_and_keeps_one_hz_ltd(run):
     dosed = run("frequency_series", glycine_uM=test_ltp.RAISED_GLYCINE_UM).ltp_percent_by_frequency
     assert crossover_hz(dosed) < crossover_hz(control)
     assert dosed["1"] < -5.0 and dosed["1"] <= control["1"] + 1.0
-
-
-@pytest.mark.slow
-def test_one_hz_depresses_at_every_dose(run):
-    """1 Hz x 900 gives LTD at 0, 100, 200 and 400 mg/kg (rat i.p., 3 h, the drug module's own
-    activations 0.42-0.666), never LTP, at least as deep at 100 mg/kg as without drug (a
-    glycine-site agonist deepens LTD in slices: Rouaud & Billard 2003). The 0 mg/kg point is the
-    series' 1 Hz arm (the same protocol as ``induction = "lfs"``)."""
-    one_hz = {0: run("frequency_series").ltp_percent_by_frequency["1"]}
-    for dose in (100, 200, 400):
-        one_hz[dose] = run("lfs", None, drug__dose_mg_per_kg=float(dose)).ltp_percent
-    assert all(v < -5.0 for v in one_hz.values()), one_hz
-    assert one_hz[100] <= one_hz[0] + 1.0, one_hz
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known limit (README, LTP and LTD): at activation 0.78, 0.4's "
-                   "400 mg/kg and inside today's 90 % interval, 1 Hz potentiates: the slow calcium "
-                   "pool adds to each release, so 1 Hz stays LTD only up to activation ~0.75")
-def test_one_hz_depresses_at_the_upper_activation_of_400_mg_per_kg(run):
-    assert run("lfs", test_ltp.GLYCINE_AT_DOSE_UM[400]).ltp_percent < -5.0
