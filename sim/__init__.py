@@ -18,7 +18,7 @@ The package is laid out by concept (see the README's design section):
 - ``sim.cli``           the ``milasim`` command
 """
 
-__version__ = "0.8.6"
+__version__ = "0.8.7"
 
 #: The notebook API (docs/api.md), imported on first use so that ``import sim`` stays light.
 _API = ("run", "load", "sweep", "pk", "Run", "Sweep", "PK", "Spikes")

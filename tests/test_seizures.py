@@ -223,6 +223,27 @@ def test_a_burst_ahp_puts_interictal_discharges_between_ictal_events(tmp_path):
 
 
 @pytest.mark.long
+def test_chloride_loading_lengthens_the_ictal_events(tmp_path):
+    """configs/seizure_recurrent_chloride.toml, 0 Mg2+, seed 1, 220 s: GABA-A current loads Cl-
+    into the cells during an ictal event ([Cl-]i 4.5 -> ~13 mM in pyramidal cells, E_GABA -75 ->
+    ~-52 mV) and KCC2 takes it back out in the post-ictal silence; with inhibition fading the
+    event that follows the opening one lasts ~80 s, against 22-27 s without Cl- dynamics (README,
+    "Chloride"), still one sustained state."""
+    s = execute(seizure_cfg("seizure_recurrent_chloride", **{"protocol.duration_s": 220.0}),
+                tmp_path)
+    assert not s["runaway"] and s["ictal_event_count"] >= 1
+    assert s["mean_ictal_duration_s"] > 45.0
+    assert 8.0 <= s["k_o_peak_mM"] <= 12.0
+    run = read_run(tmp_path)
+    t, cl = run.traces["ions_t_s"], run.traces["cl_in_exc_mM"]
+    start, stop = run.analysis["ictal/start_s"], run.analysis["ictal/stop_s"]
+    inside = (t > start[1]) & (t < stop[1])
+    assert 10.0 < cl[inside].max() < 20.0
+    silent = (t > stop[0] + 30.0) & (t < start[1])
+    assert cl[silent].max() < 7.0
+
+
+@pytest.mark.long
 def test_recurrent_calibration_makes_ictal_events_in_zero_mg(tmp_path):
     """experiments/seizure_recurrent.toml, 0 Mg2+, seed 1, 200 s: the calibration that bursts in
     high K+ also makes self-terminating ictal events in 0 Mg2+ (README, "A third calibration":
