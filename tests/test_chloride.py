@@ -108,19 +108,12 @@ def test_chloride_is_a_build_of_its_own():
     """Off, the neuron equations and the build key are those of a build without the switch; on,
     its values are run-time values of that build, and [Cl-]i starts at rest in both populations."""
     from sim.conditions import receptor_state
-    from sim.config import Config
-    from sim.protocols.epileptiform import runtime_params, structure_of
+    from sim.protocols.epileptiform import runtime_params
+    from tests.test_na_inactivation import check_opt_in_build
 
-    assert eq.neuron_equations() == eq.NEURON_EQUATIONS
     assert "E_inh" in eq.namespace("exc") and "E_inh" not in eq.namespace("exc", chloride=True)
-    cfg = Config()
-    off = structure_of(cfg)
-    assert "chloride_dynamics" not in off
-    on_cfg = cfg.replace({"network.chloride_dynamics": True})
-    on = structure_of(on_cfg)
-    assert on == {**off, "chloride_dynamics": True}
-    assert structure_of(on_cfg.replace({"network.kcc2_tau_s": 2.0,
-                                        "network.cl_volume_exc_pL": 10.0})) == on
+    cfg, on_cfg = check_opt_in_build("chloride_dynamics", {"network.kcc2_tau_s": 2.0,
+                                                           "network.cl_volume_exc_pL": 20.0})
     values = runtime_params(on_cfg, receptor_state(on_cfg))
     for pop in ("exc", "inh"):
         assert values[f"{pop}.cl_in"] == pytest.approx(REST)

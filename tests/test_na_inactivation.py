@@ -122,22 +122,32 @@ def test_a_larger_share_per_spike_leaves_a_cell_held_just_above_threshold_firing
     assert late_rate_hz(held_cell(BLOCKING, e_leak_mV=-42.0).spikes_ms) > 10  # measured: 28 Hz
 
 
+def check_opt_in_build(switch: str, runtime: dict):
+    """An opt-in build (``network.<switch>``): off, the neuron equations and the build key are
+    those of a build without the switch; on, the key gains only the switch, and the ``runtime``
+    overrides leave it alone (run-time values of that build). Returns the configs off and on."""
+    from sim.config import Config
+    from sim.protocols.epileptiform import structure_of
+
+    assert eq.neuron_equations() == eq.NEURON_EQUATIONS
+    cfg = Config()
+    off = structure_of(cfg)
+    assert switch not in off
+    on_cfg = cfg.replace({f"network.{switch}": True})
+    on = structure_of(on_cfg)
+    assert on == {**off, switch: True}
+    assert structure_of(on_cfg.replace(runtime)) == on
+    return cfg, on_cfg
+
+
 def test_inactivation_is_a_build_of_its_own():
     """Off, the neuron equations and the build key are those of a build without the switch."""
     from sim.conditions import receptor_state
-    from sim.config import Config
-    from sim.protocols.epileptiform import runtime_params, structure_of
+    from sim.protocols.epileptiform import runtime_params
 
-    assert eq.neuron_equations() == eq.NEURON_EQUATIONS
     assert eq.threshold() == eq.THRESHOLD and eq.reset() == eq.RESET
-    cfg = Config()
-    off = structure_of(cfg)
-    assert "slow_na_inactivation" not in off
-    on_cfg = cfg.replace({"network.slow_na_inactivation": True})
-    on = structure_of(on_cfg)
-    assert on == {**off, "slow_na_inactivation": True}
     # its values are run-time values of that build, for both populations
-    assert structure_of(on_cfg.replace({"network.na_inact_tau_ms": 300.0})) == on
+    cfg, on_cfg = check_opt_in_build("slow_na_inactivation", {"network.na_inact_tau_ms": 300.0})
     params = runtime_params(on_cfg.replace({"network.na_inact_per_spike": 0.01}),
                             receptor_state(on_cfg))
     assert params["exc.na_inact_per_spike"] == params["inh.na_inact_per_spike"] == 0.01
