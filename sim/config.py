@@ -228,7 +228,7 @@ class NetworkConfig(Section):
     slow_na_inactivation: bool = False
     # Intracellular Cl- dynamics (structural: on, each neuron carries its [Cl-]i and its own
     # GABA-A / GlyR reversal, a build of its own). The Cl- share of inhibitory currents loads Cl-
-    # into a neuron held above E_Cl, KCC2 extrudes it; E_GABA rests at -75 mV and rises as Cl-
+    # into a neuron held above E_Cl, KCC2 extrudes it; E_GABA starts at -75 mV and rises as Cl-
     # accumulates (the chloride shift). Off by default: every calibration and result is without
     # it; README, "Chloride", has what it does.
     chloride_dynamics: bool = False

@@ -195,7 +195,8 @@ RESET_NA_INACTIVATION = "h_na -= na_inact_per_spike * h_na"
 # Faraday's constant times the cell's volume); KCC2 extrudes it towards rest with kcc2_tau_s. A
 # neuron under heavy inhibition during a seizure loads Cl-, its E_GABA rises and its inhibition
 # fades (the chloride shift; Krishnan & Bazhenov 2011 tie it to long seizures that alternate
-# between tonic and clonic firing). The HCO3- gradient is held fixed.
+# between tonic and clonic firing). The HCO3- gradient is held fixed. I_cl's GlyR term is the
+# conductance of BATH's I_glyr.
 CHLORIDE = """
 dcl_in/dt = (-cl_mM_per_pC * I_cl / pA - (cl_in - cl_rest_mM) / kcc2_tau_s) * Hz : 1
 I_cl = (1 - hco3_share) * (g_gaba * gaba_unblocked + g_glyr_nS * nS * (glyr_before + (glyr_after - glyr_before) * washed_in)) * (E_cl - v) : amp

@@ -197,7 +197,8 @@ def build_network(structure: dict[str, Any]) -> BuildSpec:
                     "na_total_exc": (na_trace, "na_total_exc"),
                     "na_total_inh": (na_trace, "na_total_inh")})
     return BuildSpec(
-        objects=[ions, na_totals, *([cl_totals] if chloride else []), *groups.values(), *synapses, *drives, *monitors],
+        objects=[ions, na_totals, *([cl_totals] if chloride else []), *groups.values(),
+                 *synapses, *drives, *monitors],
         duration_s=NOMINAL_DURATION_S,  # each run gives its own (Build.run(duration_s=...))
         params=params,
         outputs=outputs,
